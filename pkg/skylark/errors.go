@@ -1,0 +1,295 @@
+package skylark
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sentinel errors for errors.Is. An *ErrorResponse matches them by status or
+// by Skylark's error code.
+var (
+	// ErrNotFound matches 404 Not Found and 410 Gone (a deleted object).
+	ErrNotFound = errors.New("skylark: not found")
+
+	// ErrUnauthorized matches 401: no token, or an invalid or expired one.
+	ErrUnauthorized = errors.New("skylark: unauthorized")
+
+	// ErrForbidden matches 403: the token is valid but lacks permission.
+	ErrForbidden = errors.New("skylark: forbidden")
+
+	// ErrNotEntitled matches the error code NO_VALID_ENTITLEMENT_FOR_CONTENT,
+	// whatever the status: the user has no entitlement for the content.
+	ErrNotEntitled = errors.New("skylark: no valid entitlement for content")
+
+	// ErrInvalidArgument matches an *ArgumentError: a value the client
+	// rejected before sending anything.
+	ErrInvalidArgument = errors.New("skylark: invalid argument")
+)
+
+// Skylark error codes (the skylark_error_code field) that this package
+// handles specially.
+const (
+	CodeFormValidationErrors = "FORM_VALIDATION_ERRORS"
+	CodeNoViewingRecord      = "NO_VIEWING_RECORD_PROVIDED"
+	CodeNotEntitled          = "NO_VALID_ENTITLEMENT_FOR_CONTENT"
+)
+
+// ErrorResponse is a non-2xx response from Skylark, or a 2xx viewing
+// response that carries an error message.
+type ErrorResponse struct {
+	// StatusCode is the HTTP status code.
+	StatusCode int
+
+	// Method and Path identify the request. Path is the escaped URL path
+	// without the query.
+	Method, Path string
+
+	// Code is Skylark's skylark_error_code, such as "FORM_VALIDATION_ERRORS".
+	Code string
+
+	// Message is the body's "error" text, or its "detail" text for bodies in
+	// the Django REST framework style.
+	Message string
+
+	// FormValidationErrors maps a field name to its messages. Errors that
+	// belong to no field are under "non_field_errors".
+	FormValidationErrors map[string][]string
+
+	// RetryAfterDelay is the wait the Retry-After header asked for, 0 when
+	// it is absent.
+	RetryAfterDelay time.Duration
+}
+
+// Error returns the method, path, status, code and messages on one line.
+func (e *ErrorResponse) Error() string {
+	var b strings.Builder
+	b.WriteString("skylark: ")
+	if e.Method != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(": " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if len(e.FormValidationErrors) > 0 {
+		b.WriteString(" (")
+		for i, field := range slices.Sorted(maps.Keys(e.FormValidationErrors)) {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s: %s", field, strings.Join(e.FormValidationErrors[field], " "))
+		}
+		b.WriteString(")")
+	}
+	if e.RetryAfterDelay > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfterDelay)
+	}
+	return b.String()
+}
+
+// Is reports whether e matches one of the package's sentinel errors.
+func (e *ErrorResponse) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotEntitled:
+		return e.Code == CodeNotEntitled
+	}
+	return false
+}
+
+// Temporary reports whether the same request may succeed later: true for
+// 429 and every 5xx status.
+func (e *ErrorResponse) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// RetryAfter returns the wait the server asked for with Retry-After, or 0.
+func (e *ErrorResponse) RetryAfter() time.Duration { return e.RetryAfterDelay }
+
+// CheckResponse returns nil for a 2xx response and an *ErrorResponse for any
+// other. It reads at most 1 MiB of the body and accepts Skylark's error body
+// ({"error", "skylark_error_code", "form_validation_errors"}), a
+// {"detail": ...} body, or a body that is not JSON at all. The caller still
+// closes resp.Body.
+func CheckResponse(resp *http.Response) error {
+	return checkResponse(resp, time.Now())
+}
+
+func checkResponse(resp *http.Response, now time.Time) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	e := &ErrorResponse{StatusCode: resp.StatusCode}
+	if d, ok := parseRetryAfter(resp.Header, now); ok {
+		e.RetryAfterDelay = d
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		e.Method = resp.Request.Method
+		e.Path = resp.Request.URL.EscapedPath()
+	}
+	if resp.Body != nil {
+		// A read error leaves a partial body, which is parsed like any other.
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		parseErrorBody(e, data)
+	}
+	return e
+}
+
+// errorBody is the union of the error body shapes Skylark and Django REST
+// framework send. Each field is kept raw because its type varies.
+type errorBody struct {
+	Error                json.RawMessage `json:"error"`
+	Code                 json.RawMessage `json:"skylark_error_code"`
+	FormValidationErrors json.RawMessage `json:"form_validation_errors"`
+	Detail               json.RawMessage `json:"detail"`
+}
+
+func parseErrorBody(e *ErrorResponse, data []byte) {
+	var body errorBody
+	if json.Unmarshal(data, &body) != nil {
+		return
+	}
+	e.Code = jsonText(body.Code)
+	e.Message = jsonText(body.Error)
+	if e.Message == "" {
+		e.Message = jsonText(body.Detail)
+	}
+	e.FormValidationErrors = parseFormErrors(body.FormValidationErrors)
+}
+
+// parseFormErrors reads {"field": ["message", ...]}, accepting a single
+// string in place of a list and any other JSON as text.
+func parseFormErrors(raw json.RawMessage) map[string][]string {
+	if len(raw) == 0 || isJSONNull(raw) {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return map[string][]string{"non_field_errors": messageList(raw)}
+	}
+	out := make(map[string][]string, len(fields))
+	for name, v := range fields {
+		out[name] = messageList(v)
+	}
+	return out
+}
+
+func messageList(raw json.RawMessage) []string {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return []string{jsonText(raw)}
+	}
+	out := make([]string, 0, len(items))
+	for _, item := range items {
+		out = append(out, jsonText(item))
+	}
+	return out
+}
+
+// jsonText returns a JSON string's value, "" for null or absent, and any
+// other value as compact JSON.
+func jsonText(raw json.RawMessage) string {
+	if len(raw) == 0 || isJSONNull(raw) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func isJSONNull(raw []byte) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}
+
+// DecodeError is a 2xx response whose body is not the JSON the call expects:
+// not JSON, truncated, the wrong shape, or missing a required field. The
+// operation may or may not have taken effect on the server.
+type DecodeError struct {
+	// Method and Path identify the request (Path without the query).
+	Method, Path string
+
+	// StatusCode and ContentType describe the response.
+	StatusCode  int
+	ContentType string
+
+	// Want names the expected body, such as "asset" or "viewing".
+	Want string
+
+	// Err is the underlying parse or read error.
+	Err error
+}
+
+// Error says which request's response could not be read as what.
+func (e *DecodeError) Error() string {
+	ct := e.ContentType
+	if ct == "" {
+		ct = "none"
+	}
+	return fmt.Sprintf("skylark: %s %s: %d response (Content-Type %s) is not a valid %s: %v",
+		e.Method, e.Path, e.StatusCode, ct, e.Want, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Temporary reports true: a malformed body is usually a proxy or transport
+// fault, so the request is worth trying again later.
+func (e *DecodeError) Temporary() bool { return true }
+
+// ArgumentError is a value rejected by the client before any request was
+// sent, such as a malformed asset uid.
+type ArgumentError struct {
+	// Name says what the value is, such as "asset uid".
+	Name string
+
+	// Value is the rejected value.
+	Value string
+
+	// Reason says what is wrong and what is expected.
+	Reason string
+}
+
+// Error names the value (quoted, shortened when long) and what is wrong.
+func (e *ArgumentError) Error() string {
+	return fmt.Sprintf("skylark: invalid %s %s: %s", e.Name, quoteValue(e.Value), e.Reason)
+}
+
+// Is reports whether target is ErrInvalidArgument.
+func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// quoteValue quotes v with %q, keeping at most 100 bytes of a long value.
+func quoteValue(v string) string {
+	const keep = 100
+	if len(v) <= keep {
+		return fmt.Sprintf("%q", v)
+	}
+	cut := keep
+	for cut > 0 && !isRuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q... (%d bytes)", v[:cut], len(v))
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
