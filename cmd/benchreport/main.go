@@ -1,0 +1,68 @@
+// Command benchreport runs the project's benchmarks and prints one table of
+// the performance ratios the project promises, each measured side by side in
+// one run against its baseline, with its goal and whether it holds.
+//
+// Usage:
+//
+//	go run ./cmd/benchreport [-count 5] [-benchtime 1s] [-v]
+//
+// Absolute times depend on the machine and its load; the ratios compare two
+// benchmarks of the same run, so they are the numbers to read.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+)
+
+func main() {
+	count := flag.Int("count", 5, "runs of each benchmark; the report uses the median")
+	benchtime := flag.String("benchtime", "1s", "duration or iteration count of each benchmark run (go test -benchtime)")
+	verbose := flag.Bool("v", false, "print the raw go test output as well")
+	flag.Parse()
+
+	results := make(map[string]map[string]*result) // package -> benchmark -> result
+	failed := false
+	for _, pkg := range packages() {
+		fmt.Fprintf(os.Stderr, "benchmarking %s ...\n", pkg.path)
+		out, err := runBenchmarks(pkg, *count, *benchtime)
+		if *verbose {
+			fmt.Fprintln(os.Stderr, out)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "benchreport: %s: %v\n%s\n", pkg.path, err, out)
+			failed = true
+			continue
+		}
+		results[pkg.path] = parseBenchmarks(out)
+	}
+
+	rows := evaluate(comparisons(), results)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "measure\tvalue\tgoal\tholds\tdetail")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.name, r.value, r.goal, r.verdict, r.detail)
+		if r.verdict == "no" || r.verdict == "missing" {
+			failed = true
+		}
+	}
+	w.Flush()
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// runBenchmarks runs the benchmarks of one package with memory statistics
+// and returns the combined output of go test.
+func runBenchmarks(pkg benchPackage, count int, benchtime string) (string, error) {
+	args := []string{"test", "-run", "^$", "-bench", pkg.pattern, "-benchmem",
+		"-count", fmt.Sprint(count), "-benchtime", benchtime, pkg.path}
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = nil
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
