@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// MediaConvertMapping turns the S3 paths of a completed MediaConvert job's
+// playlists into delivery URLs and names the user metadata keys that carry
+// the asset.
+type MediaConvertMapping struct {
+	prefixes      []urlPrefix // longest S3 prefix first
+	AssetKey      string      // user metadata key holding the asset uid
+	DataSourceKey string      // user metadata key holding the data source id
+}
+
+type urlPrefix struct {
+	s3   string // s3://bucket/prefix, without a trailing slash
+	http string // https://cdn.example.com/prefix, without a trailing slash
+}
+
+// NewMediaConvertMapping parses MEDIACONVERT_URL_MAP, a comma-separated list
+// of s3://bucket/prefix=https://host/prefix pairs.
+func NewMediaConvertMapping(raw, assetKey, dataSourceKey string) (*MediaConvertMapping, error) {
+	const want = "use comma-separated s3://bucket/prefix=https://cdn.example.com/prefix pairs"
+	m := &MediaConvertMapping{AssetKey: assetKey, DataSourceKey: dataSourceKey}
+	seen := map[string]bool{}
+	for _, pair := range strings.Split(raw, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(pair, "=")
+		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+		if !ok {
+			return nil, fmt.Errorf("MEDIACONVERT_URL_MAP entry %q has no '=': %s", pair, want)
+		}
+		bucket, _, _ := strings.Cut(strings.TrimPrefix(from, "s3://"), "/")
+		if !strings.HasPrefix(from, "s3://") || bucket == "" {
+			return nil, fmt.Errorf("MEDIACONVERT_URL_MAP entry %q: %q is not an s3://bucket/prefix path: %s", pair, from, want)
+		}
+		u, err := url.Parse(to)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("MEDIACONVERT_URL_MAP entry %q: %q is not an absolute http(s) URL without a query: %s",
+				pair, to, want)
+		}
+		p := urlPrefix{s3: strings.TrimRight(from, "/"), http: strings.TrimRight(to, "/")}
+		if seen[p.s3] {
+			return nil, fmt.Errorf("MEDIACONVERT_URL_MAP maps %q twice: keep one entry per prefix", from)
+		}
+		seen[p.s3] = true
+		m.prefixes = append(m.prefixes, p)
+	}
+	if len(m.prefixes) == 0 {
+		return nil, fmt.Errorf("MEDIACONVERT_URL_MAP=%q has no entries: %s", raw, want)
+	}
+	sort.SliceStable(m.prefixes, func(i, j int) bool { return len(m.prefixes[i].s3) > len(m.prefixes[j].s3) })
+	return m, nil
+}
+
+// DeliveryURL maps an s3:// path to its delivery URL using the longest
+// matching prefix. A prefix matches whole path segments only, so
+// s3://b/hls does not match s3://b/hls2/x.m3u8.
+func (m *MediaConvertMapping) DeliveryURL(s3Path string) (string, bool) {
+	for _, p := range m.prefixes {
+		if s3Path == p.s3 {
+			return p.http, true
+		}
+		rest, ok := strings.CutPrefix(s3Path, p.s3+"/")
+		if !ok {
+			continue
+		}
+		return p.http + "/" + escapePath(rest), true
+	}
+	return "", false
+}
+
+// mediaConvertDetail is the detail of a "MediaConvert Job State Change"
+// EventBridge event, with the fields this function reads.
+type mediaConvertDetail struct {
+	Status             string            `json:"status"`
+	JobID              string            `json:"jobId"`
+	UserMetadata       map[string]string `json:"userMetadata"`
+	ErrorCode          json.RawMessage   `json:"errorCode"`
+	ErrorMessage       string            `json:"errorMessage"`
+	OutputGroupDetails []struct {
+		Type              string   `json:"type"`
+		PlaylistFilePaths []string `json:"playlistFilePaths"`
+		OutputDetails     []struct {
+			DurationInMs *float64 `json:"durationInMs"`
+		} `json:"outputDetails"`
+	} `json:"outputGroupDetails"`
+}
+
+// mediaConvertUpdate turns a job state change into an update. COMPLETE
+// jobs that name an asset become an update; every other status is skipped
+// with a reason.
+func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
+	var d mediaConvertDetail
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job state change detail: %w", err))
+	}
+	source := "mediaconvert job " + d.JobID
+	switch d.Status {
+	case "COMPLETE":
+	case "ERROR":
+		return parsed{skip: fmt.Sprintf("MediaConvert job %s failed with error code %s: %s",
+			d.JobID, d.ErrorCode, d.ErrorMessage), source: source, jobError: true}, nil
+	default:
+		return parsed{skip: fmt.Sprintf("MediaConvert job %s status %s is not COMPLETE", d.JobID, d.Status),
+			source: source}, nil
+	}
+	m := c.MediaConvert
+	if m == nil {
+		return parsed{}, permanent(codeNotConfigured, fmt.Errorf(
+			"MediaConvert job %s completed but MEDIACONVERT_URL_MAP is not set: %w", d.JobID, errNotConfigured))
+	}
+
+	var ref assetRef
+	switch {
+	case d.UserMetadata[m.AssetKey] != "":
+		ref = assetRef{UID: d.UserMetadata[m.AssetKey]}
+	case d.UserMetadata[m.DataSourceKey] != "":
+		ref = assetRef{DataSourceID: d.UserMetadata[m.DataSourceKey]}
+	default:
+		return parsed{skip: fmt.Sprintf("MediaConvert job %s has no %s or %s user metadata",
+			d.JobID, m.AssetKey, m.DataSourceKey), source: source}, nil
+	}
+	if err := ref.validate(); err != nil {
+		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job %s user metadata: %w", d.JobID, err))
+	}
+
+	var urls, unmapped []string
+	var maxMs float64
+	haveDuration := false
+	for _, g := range d.OutputGroupDetails {
+		for _, p := range g.PlaylistFilePaths {
+			if u, ok := m.DeliveryURL(p); ok {
+				urls = append(urls, u)
+			} else {
+				unmapped = append(unmapped, p)
+			}
+		}
+		for _, o := range g.OutputDetails {
+			if o.DurationInMs != nil && *o.DurationInMs >= maxMs {
+				maxMs, haveDuration = *o.DurationInMs, true
+			}
+		}
+	}
+	if len(urls) == 0 {
+		if len(unmapped) == 0 {
+			return parsed{}, permanent(codeInvalidMessage, fmt.Errorf(
+				"MediaConvert job %s completed without playlist file paths: add an HLS, DASH, CMAF or Smooth output group",
+				d.JobID))
+		}
+		return parsed{}, permanent(codeUnmappedPath, fmt.Errorf(
+			"MediaConvert job %s playlists %s are under no prefix of MEDIACONVERT_URL_MAP",
+			d.JobID, strings.Join(unmapped, ", ")))
+	}
+
+	entry := map[string]any{"account_url": c.OVPAccountURL, "stream_url": urls[0]}
+	if len(urls) > 1 {
+		entry["stream_urls"] = urls
+	}
+	u := update{Asset: ref, Upsert: []map[string]any{entry}}
+	if haveDuration {
+		u.Fields = map[string]any{"duration_in_seconds": int64(math.Round(maxMs / 1000))}
+	}
+	return parsed{updates: []update{u}, source: source, note: unmappedNote(unmapped)}, nil
+}
+
+func unmappedNote(unmapped []string) string {
+	if len(unmapped) == 0 {
+		return ""
+	}
+	return "playlists under no MEDIACONVERT_URL_MAP prefix were left out: " + strings.Join(unmapped, ", ")
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// Queue is the part of the SQS client that the handler uses. *sqs.Client
+// implements it.
+type Queue interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput,
+		opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// outcome is what happened to one message.
+type outcome string
+
+// Outcomes, as logged and counted.
+const (
+	outcomeApplied   outcome = "applied"
+	outcomeSkipped   outcome = "skipped"
+	outcomePermanent outcome = "permanent_failure"
+	outcomeTransient outcome = "transient_failure"
+	outcomeNotStart  outcome = "not_started"
+)
+
+// result is the verdict on one message and what was done about it.
+type result struct {
+	outcome      outcome
+	reason       string
+	assets       []string // uids or references of the assets involved
+	code         string   // error_code of a permanent failure
+	retryAfter   time.Duration
+	report       bool          // listed in batchItemFailures
+	deadLettered bool          // sent to DEAD_LETTER_QUEUE_URL
+	visibility   time.Duration // visibility timeout set, 0 when unchanged
+	queueErr     error         // a dead-letter or visibility call that failed
+	stack        string        // stack of a recovered panic
+}
+
+// queueCallTimeout bounds one dead-letter or visibility call.
+const queueCallTimeout = 10 * time.Second
+
+// Message attributes the dead-letter copy of a message carries.
+const (
+	attrReason          = "reason"
+	attrErrorCode       = "error_code"
+	attrSourceMessageID = "source_message_id"
+	attrReceiveCount    = "receive_count"
+	attrSourceQueue     = "source_queue"
+
+	// maxMessageAttributes is how many message attributes SQS accepts on
+	// one message.
+	maxMessageAttributes = 10
+)
+
+// deadLetter sends the original body to the dead-letter queue with the
+// reason attached. The copy keeps the original message attributes as far
+// as the limit of ten attributes allows.
+func (h *Handler) deadLetter(ctx context.Context, m *message, res result) error {
+	ctx, cancel := context.WithTimeout(ctx, queueCallTimeout)
+	defer cancel()
+
+	attrs := map[string]types.MessageAttributeValue{
+		attrReason:          stringAttr(truncate(res.reason, 4000)),
+		attrErrorCode:       stringAttr(res.code),
+		attrSourceMessageID: stringAttr(m.rec.MessageId),
+		attrReceiveCount:    {DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(m.receiveCount))},
+	}
+	if m.rec.EventSourceARN != "" {
+		attrs[attrSourceQueue] = stringAttr(m.rec.EventSourceARN)
+	}
+	for _, name := range sortedKeys(m.rec.MessageAttributes) {
+		if len(attrs) >= maxMessageAttributes {
+			break
+		}
+		if _, taken := attrs[name]; taken {
+			continue
+		}
+		if v, ok := copyAttribute(m.rec.MessageAttributes[name]); ok {
+			attrs[name] = v
+		}
+	}
+
+	in := &sqs.SendMessageInput{
+		QueueUrl:          aws.String(h.Config.DeadLetterQueueURL),
+		MessageBody:       aws.String(m.rec.Body),
+		MessageAttributes: attrs,
+	}
+	if strings.HasSuffix(h.Config.DeadLetterQueueURL, ".fifo") {
+		group := m.group
+		if group == "" {
+			group = m.rec.MessageId
+		}
+		in.MessageGroupId = aws.String(group)
+		// The source message id makes a second copy of the same delivery
+		// (a retried invocation) a duplicate within SQS's five-minute
+		// deduplication interval.
+		in.MessageDeduplicationId = aws.String(m.rec.MessageId)
+	}
+	if _, err := h.Queue.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("send message %s to the dead-letter queue: %w", m.rec.MessageId, err)
+	}
+	return nil
+}
+
+func stringAttr(s string) types.MessageAttributeValue {
+	if s == "" {
+		s = "-"
+	}
+	return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s)}
+}
+
+// copyAttribute converts an attribute of a received message into one that
+// can be sent. List values are reserved by SQS and never set, so they are
+// left out.
+func copyAttribute(a events.SQSMessageAttribute) (types.MessageAttributeValue, bool) {
+	switch {
+	case a.DataType == "":
+		return types.MessageAttributeValue{}, false
+	case a.StringValue != nil:
+		return types.MessageAttributeValue{DataType: aws.String(a.DataType), StringValue: aws.String(*a.StringValue)}, true
+	case a.BinaryValue != nil:
+		return types.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}, true
+	}
+	return types.MessageAttributeValue{}, false
+}
+
+// backoff returns the visibility timeout for a message that failed on its
+// receiveCount-th receive: BackoffBase doubled per earlier receive, capped at
+// BackoffMax, then drawn between half and all of that (equal jitter) so that
+// a burst of failures does not come back at once. A Retry-After from Skylark
+// or Cognito that asks for longer wins, up to the 12 hours SQS allows.
+func (h *Handler) backoff(receiveCount int, retryAfter time.Duration) time.Duration {
+	d := h.Config.BackoffBase
+	for i := 1; i < receiveCount && d < h.Config.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, h.Config.BackoffMax)
+	d = d/2 + time.Duration(h.jitter()*float64(d/2))
+	d = max(d, retryAfter)
+	d = min(d, maxVisibilityTimeout)
+	return max(d.Round(time.Second), time.Second)
+}
+
+// changeVisibility sets the visibility timeout of a failed message.
+func (h *Handler) changeVisibility(ctx context.Context, m *message, timeout time.Duration) error {
+	queueURL, err := queueURLFromARN(m.rec.EventSourceARN)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, queueCallTimeout)
+	defer cancel()
+	_, err = h.Queue.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl:          aws.String(queueURL),
+		ReceiptHandle:     aws.String(m.rec.ReceiptHandle),
+		VisibilityTimeout: int32(timeout / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("change visibility of message %s to %s: %w", m.rec.MessageId, timeout, err)
+	}
+	return nil
+}
+
+// queueURLFromARN builds the queue URL from the record's eventSourceARN,
+// arn:<partition>:sqs:<region>:<account>:<name>. SQS identifies the queue by
+// the account and name in the URL's path, so the URL also works against an
+// endpoint set with AWS_ENDPOINT_URL_SQS.
+func queueURLFromARN(arn string) (string, error) {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
+		return "", fmt.Errorf("eventSourceARN %q is not an SQS queue ARN", arn)
+	}
+	domain := "amazonaws.com"
+	if parts[1] == "aws-cn" {
+		domain = "amazonaws.com.cn"
+	}
+	return fmt.Sprintf("https://sqs.%s.%s/%s/%s", parts[3], domain, parts[4], parts[5]), nil
+}
