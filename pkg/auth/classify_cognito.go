@@ -67,8 +67,8 @@ func classifyCognitoCode(op, code, msg string, err error, x exchange) *Error {
 	case "InvalidParameterException":
 		if mentionsFlow(msg) {
 			return newError(ErrMisconfigured, op, code, err,
-				"%s is not enabled for app client %s (%s): enable %s in the app client's "+
-					"authentication flows", x.flow, x.clientID, msg, allowFlow(x.flow))
+				"%s is not enabled for app client %s (%s): enable %s on app client %s",
+				x.flow, x.clientID, msg, allowFlow(x.flow), x.clientID)
 		}
 		return newError(ErrMisconfigured, op, code, err,
 			"Cognito rejected a parameter of %s for app client %s: %s", op, x.clientID, msg)
@@ -124,8 +124,8 @@ func classifyNotAuthorized(op, code, msg string, err error, x exchange) *Error {
 			x.clientID, msg, keyClientSecret, x.clientID)
 	case mentionsFlow(msg):
 		return newError(ErrMisconfigured, op, code, err,
-			"%s is not enabled for app client %s (%s): enable %s in the app client's "+
-				"authentication flows", x.flow, x.clientID, msg, allowFlow(x.flow))
+			"%s is not enabled for app client %s (%s): enable %s on app client %s",
+			x.flow, x.clientID, msg, allowFlow(x.flow), x.clientID)
 	case strings.Contains(lower, "attempts exceeded"):
 		return newError(ErrInvalidCredentials, op, code, err,
 			"user %q is locked out after repeated failed sign-ins (%s): fix the password in the "+
