@@ -193,11 +193,16 @@ func decodeOVPs(raw json.RawMessage) (upsert []map[string]any, remove []string, 
 		if len(remove) == 0 {
 			return nil, nil, invalid(`field "ovps.remove" is empty: leave it out or add an account_url`)
 		}
+		removed := map[string]string{}
 		for i, account := range remove {
 			where := fmt.Sprintf("ovps.remove[%d]", i)
 			if account == "" {
 				return nil, nil, invalid(`field %q is empty: use the account_url of the entry to remove`, where)
 			}
+			if prev, dup := removed[account]; dup {
+				return nil, nil, invalid(`field %q = %q repeats %s: list each account once`, where, account, prev)
+			}
+			removed[account] = where
 		}
 	}
 	return upsert, remove, nil
