@@ -22,29 +22,23 @@ type Token struct {
 }
 
 // String returns the expiry and hides the tokens.
-func (t *Token) String() string {
-	if t == nil {
-		return "auth.Token(nil)"
-	}
+func (t Token) String() string {
 	return fmt.Sprintf("auth.Token{IDToken: %s, AccessToken: %s, Expiry: %s}",
 		hide(t.IDToken), hide(t.AccessToken), t.Expiry.UTC().Format(time.RFC3339))
 }
 
 // GoString is String, so %#v hides the tokens too.
-func (t *Token) GoString() string {
+func (t Token) GoString() string {
 	return t.String()
 }
 
 // Format writes String for every verb.
-func (t *Token) Format(f fmt.State, verb rune) {
+func (t Token) Format(f fmt.State, verb rune) {
 	writeFormatted(f, verb, t.String())
 }
 
 // LogValue hides the tokens from log/slog.
-func (t *Token) LogValue() slog.Value {
-	if t == nil {
-		return slog.StringValue("nil")
-	}
+func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(slog.Time("expiry", t.Expiry))
 }
 
