@@ -183,3 +183,9 @@ func assertNoSecrets(t *testing.T, err error, secrets ...string) {
 		}
 	}
 }
+
+// cognitotestUserWithEmail is a user whose internal name is a UUID and who
+// signs in with the e-mail alias.
+func cognitotestUserWithEmail() cognitotest.User {
+	return cognitotest.User{Username: testUUIDUser, Password: testPassword, Email: testEmail}
+}
