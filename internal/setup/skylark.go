@@ -1,0 +1,53 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/streamkit/skylark-lambda/pkg/auth"
+	"github.com/streamkit/skylark-lambda/pkg/skylark"
+)
+
+// httpTimeout caps one HTTP exchange with Skylark. The invocation's own
+// deadline still applies and is usually shorter.
+const httpTimeout = 30 * time.Second
+
+// NewSkylark builds the token source and the Skylark client from the shared
+// settings. Call it once per execution environment, outside the handler, so
+// that warm invocations reuse the cached token and the HTTP connections.
+func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config) (*skylark.Client, *auth.TokenSource, error) {
+	secrets := secretsmanager.NewFromConfig(awsCfg)
+	// The token source retries throttling and outages itself, with jittered
+	// backoff bounded by the invocation's deadline; the SDK's retryer would
+	// multiply those attempts.
+	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
+		o.RetryMaxAttempts = 1
+	})
+
+	tokens, err := auth.NewTokenSource(auth.Config{
+		UserPoolID:   c.UserPoolID,
+		ClientID:     c.ClientID,
+		Cognito:      cognito,
+		Credentials:  auth.NewSecretCredentials(secrets, c.SecretID, auth.WithRefreshInterval(c.SecretRefresh)),
+		ExpiryWindow: c.ExpiryWindow,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("setup: %w", err)
+	}
+
+	httpClient := &http.Client{
+		Timeout:   httpTimeout,
+		Transport: &auth.Transport{Source: tokens, Base: http.DefaultTransport},
+	}
+	client, err := skylark.NewClient(c.SkylarkBaseURL, skylark.WithHTTPClient(httpClient))
+	if err != nil {
+		return nil, nil, fmt.Errorf("setup: %w", err)
+	}
+	return client, tokens, nil
+}
