@@ -179,3 +179,15 @@ func (c *fixedClock) Now() time.Time          { return c.now }
 func (c *fixedClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 var _ = http.StatusOK
+
+func initiateInput(clientID, username, srpA, deviceKey string) *cip.InitiateAuthInput {
+	params := map[string]string{"USERNAME": username, "SRP_A": srpA}
+	if deviceKey != "" {
+		params["DEVICE_KEY"] = deviceKey
+	}
+	return &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
+		ClientId:       aws.String(clientID),
+		AuthParameters: params,
+	}
+}
