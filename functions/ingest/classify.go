@@ -14,6 +14,7 @@ type parsed struct {
 	skip     string   // why nothing is applied, when updates is empty
 	source   string   // what the body is about (object, job), for logs
 	note     string   // extra detail for the log line, such as skipped records
+	rawKey   string   // S3 keys as the notification encoded them, when that differs
 	jobError bool     // a MediaConvert job failed: log at warning level
 }
 

@@ -9,7 +9,7 @@ import (
 
 func testConfig(t testing.TB) Config {
 	t.Helper()
-	c, err := LoadConfig(envFunc(testEnv()))
+	c, err := LoadConfig(envFunc(sampleEnv()))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

@@ -10,8 +10,8 @@ func envFunc(values map[string]string) func(string) string {
 	return func(name string) string { return values[name] }
 }
 
-// testEnv is a complete ingest configuration as the sample events expect it.
-func testEnv() map[string]string {
+// sampleEnv is a complete ingest configuration as the sample events expect it.
+func sampleEnv() map[string]string {
 	return map[string]string{
 		"DEAD_LETTER_QUEUE_URL":  "https://sqs.us-east-1.amazonaws.com/123456789012/skylark-ingest-dlq",
 		"S3_KEY_PATTERN":         `^uploads/(?P<data_source_id>[^/]+)\.mp4$`,
@@ -41,7 +41,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 }
 
 func TestLoadConfigFull(t *testing.T) {
-	values := testEnv()
+	values := sampleEnv()
 	values["INGEST_WORKERS"] = "8"
 	values["DEADLINE_MARGIN"] = "2s"
 	values["VISIBILITY_BACKOFF_BASE"] = "10s"
@@ -102,7 +102,7 @@ func TestLoadConfigInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			values := testEnv()
+			values := sampleEnv()
 			values[tt.variable] = tt.value
 			_, err := LoadConfig(envFunc(values))
 			if err == nil {
@@ -119,7 +119,7 @@ func TestLoadConfigInvalid(t *testing.T) {
 }
 
 func TestLoadConfigTemplateWithoutPattern(t *testing.T) {
-	values := testEnv()
+	values := sampleEnv()
 	delete(values, "S3_KEY_PATTERN")
 	_, err := LoadConfig(envFunc(values))
 	if err == nil || !strings.Contains(err.Error(), "S3_KEY_PATTERN is not set but S3_STREAM_URL_TEMPLATE is") {
@@ -128,7 +128,7 @@ func TestLoadConfigTemplateWithoutPattern(t *testing.T) {
 }
 
 func TestLoadConfigListsEveryProblem(t *testing.T) {
-	values := testEnv()
+	values := sampleEnv()
 	values["INGEST_WORKERS"] = "x"
 	values["DEADLINE_MARGIN"] = "y"
 	_, err := LoadConfig(envFunc(values))

@@ -37,6 +37,9 @@ func (h *Handler) logResult(ctx context.Context, inv *invocation, m *message, to
 	if m.parsed.source != "" {
 		attrs = append(attrs, slog.String("source", m.parsed.source))
 	}
+	if m.parsed.rawKey != "" {
+		attrs = append(attrs, slog.String("s3_raw_key", m.parsed.rawKey))
+	}
 	if m.parsed.note != "" {
 		attrs = append(attrs, slog.String("note", m.parsed.note))
 	}

@@ -129,9 +129,12 @@ func (c *Config) eventBridgeS3Update(detailType string, detail json.RawMessage) 
 // place to keep those out of the queue.
 func (c *Config) s3Updates(kind string, changes []s3Change, skipped []string) (parsed, error) {
 	p := parsed{kind: kind}
-	var sources []string
+	var sources, rawKeys []string
 	for _, ch := range changes {
 		sources = append(sources, ch.object())
+		if ch.rawKey != ch.key {
+			rawKeys = append(rawKeys, ch.rawKey)
+		}
 		if c.S3 == nil {
 			return p, permanent(codeNotConfigured, fmt.Errorf(
 				"S3 event for %s but S3_KEY_PATTERN and S3_STREAM_URL_TEMPLATE are not set: %w",
@@ -167,6 +170,7 @@ func (c *Config) s3Updates(kind string, changes []s3Change, skipped []string) (p
 		p.updates = append(p.updates, u)
 	}
 	p.source = strings.Join(sources, ", ")
+	p.rawKey = strings.Join(rawKeys, ", ")
 	if len(p.updates) == 0 {
 		p.skip = strings.Join(skipped, "; ")
 		return p, nil
