@@ -33,7 +33,7 @@ type fixture struct {
 	api *cip.Client
 }
 
-func newFixture(t *testing.T, opts Options) *fixture {
+func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	if opts.PoolID == "" {
 		opts.PoolID = testPoolID
