@@ -3,15 +3,15 @@ package skylark
 // MergeOVPs applies an update to an asset's ovps list and reports whether the
 // result differs from current. It never modifies its arguments.
 //
-// The update works by account_url, in this order:
+// Entries are matched by AccountURL:
 //
-//  1. Every entry of current whose AccountURL is in removeAccountURLs is
-//     dropped.
-//  2. Each upsert entry is merged into the first remaining entry with the
-//     same AccountURL: the keys the upsert entry names replace that entry's
+//   - Entries of accounts in removeAccountURLs are dropped.
+//   - Each upsert entry is merged into the first entry with the same
+//     AccountURL: the keys the upsert entry names replace that entry's
 //     values, and the entry's other keys are kept. An upsert entry with no
-//     match is appended. So removing and upserting the same account
-//     replaces its entry as a whole.
+//     match is appended.
+//   - An account that is both removed and upserted has its entry replaced
+//     as a whole by the upsert, at the same position.
 //
 // Entries of other accounts keep their keys, values and order. A key cannot
 // be deleted through an upsert (setting it to nil stores JSON null). An
@@ -25,11 +25,21 @@ func MergeOVPs(current, upsert []OVP, removeAccountURLs []string) (merged []OVP,
 	for _, u := range removeAccountURLs {
 		remove[u] = true
 	}
+	upserted := make(map[string]bool, len(upsert))
+	for _, u := range upsert {
+		upserted[u.AccountURL] = true
+	}
 
 	merged = make([]OVP, 0, len(current)+len(upsert))
+	reset := map[string]bool{}
 	for _, o := range current {
-		if !remove[o.AccountURL] {
+		switch {
+		case !remove[o.AccountURL]:
 			merged = append(merged, o)
+		case upserted[o.AccountURL] && !reset[o.AccountURL]:
+			// Keep the position; the upserts below fill the entry again.
+			reset[o.AccountURL] = true
+			merged = append(merged, OVP{AccountURL: o.AccountURL})
 		}
 	}
 	for _, u := range upsert {
