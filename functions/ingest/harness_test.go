@@ -53,12 +53,14 @@ type stack struct {
 }
 
 type stackOptions struct {
-	noDLQ       bool
-	fifoDLQ     bool
-	retry       skylark.RetryPolicy
-	noMoto      bool // the handler gets no queue; only for tests that never fail a message
-	workers     int
-	dlqMaxRecvs int
+	noDLQ     bool
+	fifoDLQ   bool
+	retry     skylark.RetryPolicy
+	noMoto    bool // no queue and no dead-letter queue, for tests that never fail a message
+	workers   int
+	password  string                                    // overrides the service user's password
+	transport func(http.RoundTripper) http.RoundTripper // wraps the transport below auth
+	configure func(*Config)
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -80,12 +82,16 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 		o.BaseEndpoint = aws.String(s.cognito.URL)
 		o.RetryMaxAttempts = 1
 	})
+	password := testPassword
+	if opts.password != "" {
+		password = opts.password
+	}
 	var err error
 	s.tokens, err = auth.NewTokenSource(auth.Config{
 		UserPoolID:  s.cognito.PoolID,
 		ClientID:    testClientID,
 		Cognito:     idp,
-		Credentials: auth.StaticCredentials{Username: testUser, Password: testPassword},
+		Credentials: auth.StaticCredentials{Username: testUser, Password: password},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +100,12 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	if retry.MaxAttempts == 0 {
 		retry = skylark.RetryPolicy{MaxAttempts: 2, MinDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
 	}
+	var base http.RoundTripper = http.DefaultTransport
+	if opts.transport != nil {
+		base = opts.transport(base)
+	}
 	client, err := skylark.NewClient(s.skylark.URL,
-		skylark.WithHTTPClient(&http.Client{Transport: &auth.Transport{Source: s.tokens}}),
+		skylark.WithHTTPClient(&http.Client{Transport: &auth.Transport{Source: s.tokens, Base: base}}),
 		skylark.WithRetry(retry))
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +115,9 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	cfg.DeadLetterQueueURL = ""
 	if opts.workers > 0 {
 		cfg.Workers = opts.workers
+	}
+	if opts.configure != nil {
+		opts.configure(&cfg)
 	}
 	s.handler = &Handler{
 		Assets:  client.Assets,
@@ -121,6 +134,8 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 			s.dlqURL, _ = s.createQueue("dlq", opts.fifoDLQ, "")
 			s.handler.Config.DeadLetterQueueURL = s.dlqURL
 		}
+	} else {
+		s.handler.Config.DeadLetterQueueURL = ""
 	}
 	return s
 }
@@ -156,6 +171,21 @@ func (s *stack) createQueue(role string, fifo bool, redriveTo string) (queueURL,
 		s.t.Fatalf("GetQueueAttributes %s: %v", name, err)
 	}
 	return aws.ToString(out.QueueUrl), got.Attributes["QueueArn"]
+}
+
+// sourceBatch creates a source queue, sends the bodies and receives them as
+// one event, so receipt handles are real and visibility changes work.
+func (s *stack) sourceBatch(fifo bool, bodies ...string) (queueURL string, ev events.SQSEvent) {
+	s.t.Helper()
+	queueURL, arn := s.createQueue("src", fifo, "")
+	for _, b := range bodies {
+		s.send(queueURL, b, "g")
+	}
+	ev = s.receive(queueURL, arn, 10)
+	if len(ev.Records) != len(bodies) {
+		s.t.Fatalf("received %d of %d messages", len(ev.Records), len(bodies))
+	}
+	return queueURL, ev
 }
 
 // send puts a body on a queue; group is the MessageGroupId on a FIFO queue.
@@ -388,3 +418,5 @@ func nativeBody(ref string, fields map[string]any) string {
 func lambdaContext(requestID string) context.Context {
 	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
