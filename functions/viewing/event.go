@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// payloadVersion is the API Gateway Lambda proxy payload format of an event.
+type payloadVersion int
+
+const (
+	// payloadV2 is the HTTP API payload 2.0 (events.APIGatewayV2HTTPRequest).
+	payloadV2 payloadVersion = iota
+	// payloadV1 is the REST API proxy payload 1.0 (events.APIGatewayProxyRequest),
+	// which HTTP APIs can also send.
+	payloadV1
+)
+
+func (v payloadVersion) String() string {
+	if v == payloadV1 {
+		return "1.0"
+	}
+	return "2.0"
+}
+
+// request is the part of either payload version the handler uses.
+type request struct {
+	version      payloadVersion
+	method       string
+	path         string            // as the caller sent it, may carry a stage prefix
+	pathParams   map[string]string // from the route template, when the gateway matched one
+	stage        string
+	header       textproto.MIMEHeader // canonical keys, so look-ups ignore case
+	body         string
+	bodyIsBase64 bool
+	apiRequestID string
+	sourceIP     string
+	// authorizer holds the verified identity the gateway attached, or nil
+	// when the event carries no authorizer output at all.
+	authorizer *authorizerOutput
+}
+
+// authorizerOutput is what an API Gateway authorizer attached to the request.
+type authorizerOutput struct {
+	kind   string         // "jwt", "cognito" or "lambda", for logs
+	claims map[string]any // claim or context values as the gateway delivered them
+}
+
+// v2Request decodes payload 2.0. It shadows the events type's request
+// context so JWT claims decode into map[string]any: API Gateway sends every
+// claim as a string, but local emulators also send arrays and numbers, which
+// map[string]string would reject.
+type v2Request struct {
+	events.APIGatewayV2HTTPRequest
+	RequestContext v2RequestContext `json:"requestContext"`
+}
+
+type v2RequestContext struct {
+	events.APIGatewayV2HTTPRequestContext
+	Authorizer *v2Authorizer `json:"authorizer,omitempty"`
+}
+
+type v2Authorizer struct {
+	JWT *struct {
+		Claims map[string]any `json:"claims"`
+		Scopes []string       `json:"scopes,omitempty"`
+	} `json:"jwt,omitempty"`
+	Lambda map[string]any `json:"lambda,omitempty"`
+}
+
+// errNotAnEvent reports input that is not an API Gateway proxy event.
+var errNotAnEvent = errors.New("viewing: event is not an API Gateway proxy event (payload 1.0 or 2.0)")
+
+// detectVersion reads only the fields that tell the payload formats apart:
+// payload 2.0 has "version":"2.0"; payload 1.0 has "httpMethod" and, when sent
+// by an HTTP API, "version":"1.0".
+func detectVersion(raw json.RawMessage) (payloadVersion, error) {
+	var probe struct {
+		Version        string `json:"version"`
+		HTTPMethod     string `json:"httpMethod"`
+		RequestContext struct {
+			HTTP json.RawMessage `json:"http"`
+		} `json:"requestContext"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return payloadV2, fmt.Errorf("%w: %w", errNotAnEvent, err)
+	}
+	switch {
+	case probe.Version == "2.0":
+		return payloadV2, nil
+	case probe.Version == "1.0", probe.HTTPMethod != "":
+		return payloadV1, nil
+	case len(probe.RequestContext.HTTP) > 0:
+		return payloadV2, nil
+	}
+	return payloadV2, errNotAnEvent
+}
+
+// decodeRequest decodes raw as the given payload version.
+func decodeRequest(raw json.RawMessage, version payloadVersion) (*request, error) {
+	if version == payloadV1 {
+		var ev events.APIGatewayProxyRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("viewing: decode payload 1.0 event: %w", err)
+		}
+		return fromV1(&ev), nil
+	}
+	var ev v2Request
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("viewing: decode payload 2.0 event: %w", err)
+	}
+	return fromV2(&ev), nil
+}
+
+func fromV2(ev *v2Request) *request {
+	rc := &ev.RequestContext
+	req := &request{
+		version:      payloadV2,
+		method:       strings.ToUpper(rc.HTTP.Method),
+		path:         ev.RawPath,
+		pathParams:   ev.PathParameters,
+		stage:        rc.Stage,
+		header:       make(textproto.MIMEHeader, len(ev.Headers)+1),
+		body:         ev.Body,
+		bodyIsBase64: ev.IsBase64Encoded,
+		apiRequestID: rc.RequestID,
+		sourceIP:     rc.HTTP.SourceIP,
+	}
+	if req.path == "" {
+		req.path = rc.HTTP.Path
+	}
+	// Payload 2.0 joins repeated headers with commas and moves cookies to
+	// their own list; the handler reads neither cookies nor repeated values.
+	for name, value := range ev.Headers {
+		req.header.Add(name, value)
+	}
+
+	if a := rc.Authorizer; a != nil {
+		switch {
+		case a.JWT != nil && a.JWT.Claims != nil:
+			req.authorizer = &authorizerOutput{kind: "jwt", claims: a.JWT.Claims}
+		case a.Lambda != nil:
+			req.authorizer = &authorizerOutput{kind: "lambda", claims: a.Lambda}
+		}
+	}
+	return req
+}
+
+func fromV1(ev *events.APIGatewayProxyRequest) *request {
+	rc := &ev.RequestContext
+	req := &request{
+		version:      payloadV1,
+		method:       strings.ToUpper(ev.HTTPMethod),
+		path:         ev.Path,
+		pathParams:   ev.PathParameters,
+		stage:        rc.Stage,
+		header:       make(textproto.MIMEHeader, len(ev.Headers)+len(ev.MultiValueHeaders)),
+		body:         ev.Body,
+		bodyIsBase64: ev.IsBase64Encoded,
+		apiRequestID: rc.RequestID,
+		sourceIP:     rc.Identity.SourceIP,
+	}
+	if req.method == "" {
+		req.method = strings.ToUpper(rc.HTTPMethod)
+	}
+	if req.path == "" {
+		req.path = rc.Path
+	}
+	// REST APIs fill both maps: headers keeps the last value of a repeated
+	// header, multiValueHeaders keeps them all. Prefer the complete list.
+	for name, values := range ev.MultiValueHeaders {
+		for _, value := range values {
+			req.header.Add(name, value)
+		}
+	}
+	for name, value := range ev.Headers {
+		if _, ok := ev.MultiValueHeaders[name]; !ok && req.header.Get(name) == "" {
+			req.header.Add(name, value)
+		}
+	}
+	req.authorizer = v1Authorizer(rc.Authorizer)
+	return req
+}
+
+// v1Authorizer reads requestContext.authorizer of payload 1.0. A Cognito user
+// pool authorizer puts the ID token's claims under "claims"; a Lambda
+// authorizer puts principalId and its context values at the top level.
+func v1Authorizer(a map[string]any) *authorizerOutput {
+	if len(a) == 0 {
+		return nil
+	}
+	if claims, ok := a["claims"].(map[string]any); ok {
+		return &authorizerOutput{kind: "cognito", claims: claims}
+	}
+	return &authorizerOutput{kind: "lambda", claims: a}
+}
+
+// subject returns the verified user id: the "sub" claim, or for a Lambda
+// authorizer without one, its principalId. It returns "" when there is none.
+func (a *authorizerOutput) subject() string {
+	if a == nil {
+		return ""
+	}
+	if sub := claimString(a.claims["sub"]); sub != "" {
+		return sub
+	}
+	if a.kind == "lambda" {
+		return claimString(a.claims["principalId"])
+	}
+	return ""
+}
+
+// claimString returns a string claim value, or "" for anything else
+// (missing, number, object, array).
+func claimString(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}

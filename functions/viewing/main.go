@@ -1,0 +1,72 @@
+// Command viewing is the API Gateway Lambda function that player apps call
+// when a user presses play. It serves POST /assets/{uid}/viewings: it takes
+// the user from the authorizer's verified claims, checks the user's plans
+// against the asset's plan_urls and creates a Skylark viewing with the
+// integration's own credentials.
+//
+// Success is 201 with a JSON body that lists the playback data per OVP
+// integration, in Skylark's order:
+//
+//	{"asset_uid": "asse_…", "playback": [{"ovp": "mux", "tokenised_url": "https://…"}]}
+//
+// Each playback entry also carries any other keys Skylark returned for that
+// integration. Errors are JSON {"code", "message", "request_id"} with a
+// stable code; see errors.go for the list.
+//
+// Settings come from environment variables: the shared ones read by
+// internal/setup, and PLANS_CLAIM, ASSET_CACHE_TTL, ASSET_CACHE_SIZE,
+// CORS_ALLOWED_ORIGINS and CORS_ALLOW_CREDENTIALS (see config.go).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/streamkit/skylark-lambda/internal/setup"
+)
+
+func main() {
+	handler, err := build(context.Background(), os.Getenv)
+	if err != nil {
+		// Lambda reports an init failure with this output and retries the
+		// cold start, so the message must say what to fix.
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("viewing: start failed", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler.Handle)
+}
+
+// build reads the settings and creates the long-lived dependencies once per
+// container, so warm invocations reuse the Cognito token and asset cache.
+func build(ctx context.Context, getenv func(string) string) (*Handler, error) {
+	common, err := setup.LoadCommon(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	logger := setup.NewLogger(common.LogLevel)
+
+	awsCfg, err := setup.LoadAWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client, _, err := setup.NewSkylark(ctx, common, awsCfg)
+	if err != nil {
+		return nil, fmt.Errorf("viewing: create Skylark client: %w", err)
+	}
+
+	logger.Info("viewing: started",
+		"plans_claim", cfg.PlansClaim,
+		"asset_cache_ttl", cfg.AssetCacheTTL.String(),
+		"asset_cache_size", cfg.AssetCacheSize,
+		"cors_allowed_origins", cfg.CORSAllowedOrigins,
+		"cors_allow_credentials", cfg.CORSAllowCredentials)
+	return NewHandler(cfg, client.Assets, client.Viewings, logger), nil
+}
