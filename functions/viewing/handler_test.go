@@ -209,8 +209,8 @@ func TestHandlerIgnoresUserFromHeadersAndBody(t *testing.T) {
 			res := env.invoke(t, p.build(call{
 				claims: user.claims,
 				headers: map[string]string{
-					"Authorization": "Bearer " + other.idToken,
-					"X-User-Sub":    otherSub,
+					"Authorization":        "Bearer " + other.idToken,
+					"X-User-Sub":           otherSub,
 					"X-Amzn-Oidc-Identity": otherSub,
 				},
 				cookies: []string{"sub=" + otherSub},

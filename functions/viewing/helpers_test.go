@@ -64,8 +64,8 @@ type endUser struct {
 }
 
 type envOptions struct {
-	config      Config
-	retry       *skylark.RetryPolicy
+	config        Config
+	retry         *skylark.RetryPolicy
 	servicePass   string // password the token source signs in with
 	serviceClient string // app client id the token source signs in with
 	skylarkAud    string // app client id the fake Skylark accepts
@@ -80,7 +80,7 @@ func newTestEnv(t testing.TB, configure ...func(*envOptions)) *testEnv {
 			AssetCacheSize:     100,
 			CORSAllowedOrigins: []string{"https://app.example.com"},
 		},
-		retry:       &skylark.RetryPolicy{MaxAttempts: 1, MinDelay: time.Millisecond, MaxDelay: time.Millisecond},
+		retry:         &skylark.RetryPolicy{MaxAttempts: 1, MinDelay: time.Millisecond, MaxDelay: time.Millisecond},
 		servicePass:   "Service-Passw0rd!",
 		serviceClient: serviceClientID,
 		skylarkAud:    serviceClientID,
