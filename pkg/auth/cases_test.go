@@ -40,7 +40,8 @@ func (r *rotatingCredentials) set(c Credentials) {
 }
 
 // A remembered-device flow follows PASSWORD_VERIFIER with DEVICE_SRP_AUTH.
-// The client cannot answer it: typed error, no retry of the password step.
+// The client does not implement it, so the result is a typed error and the
+// password step is not retried.
 func TestDeviceChallengeNotRetried(t *testing.T) {
 	fake := newScriptedCognito(t, map[string]func(map[string]any) (int, any){
 		"InitiateAuth": challengeAnswer(validChallenge()),
@@ -271,8 +272,8 @@ func TestRejectedRefreshThenWrongPassword(t *testing.T) {
 	assertStats(t, s, Stats{SignIns: 2, Refreshes: 1})
 }
 
-// An app client with a secret and credentials without client_secret: a
-// configuration error that says what to add.
+// An app client with a secret and credentials without client_secret end in
+// a configuration error that names the missing key.
 func TestClientSecretMissingFromCredentials(t *testing.T) {
 	p := newPool(t, poolOptions{secret: testClientSecret})
 	s := p.source(t, StaticCredentials{Username: testUser, Password: testPassword})

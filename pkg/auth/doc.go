@@ -30,11 +30,11 @@
 //
 // # Wiring the AWS SDK clients
 //
-// Build the Cognito client with the SDK's own retries off, because
-// TokenSource retries temporary failures itself within the caller's deadline,
-// and two retry loops would multiply the attempts (the SDK's standard retryer
-// makes up to three attempts per call and also retries
-// LimitExceededException, which clears only after minutes):
+// Build the Cognito client with the SDK's own retries off. TokenSource
+// retries temporary failures itself within the caller's deadline, and two
+// retry loops would multiply the attempts. The SDK's standard retryer makes
+// up to three attempts per call and also retries LimitExceededException,
+// which clears only after minutes.
 //
 //	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
 //		o.RetryMaxAttempts = 1

@@ -286,3 +286,42 @@ func TestRedactedFormatting(t *testing.T) {
 		t.Errorf("String() = %q, want the expiry in it", got)
 	}
 }
+
+// credentialsFunc adapts a function to CredentialsProvider.
+type credentialsFunc func(context.Context) (Credentials, error)
+
+func (f credentialsFunc) Credentials(ctx context.Context) (Credentials, error) { return f(ctx) }
+
+func TestCredentialsProviderFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		provider  credentialsFunc
+		kind      error
+		temporary bool
+		hint      string
+	}{
+		{"slow provider times out", func(ctx context.Context) (Credentials, error) {
+			<-ctx.Done()
+			return Credentials{}, ctx.Err()
+		}, ErrUnavailable, true, "Credentials timed out"},
+		{"plain error", func(context.Context) (Credentials, error) {
+			return Credentials{}, errors.New("vault sealed")
+		}, ErrSecret, false, "read credentials: vault sealed"},
+		{"empty username", func(context.Context) (Credentials, error) {
+			return Credentials{Password: testPassword}, nil
+		}, ErrSecret, false, "empty username"},
+		{"empty password", func(context.Context) (Credentials, error) {
+			return Credentials{Username: testUser}, nil
+		}, ErrSecret, false, `credentials for user "svc-skylark" have an empty password`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPool(t, poolOptions{})
+			s := p.source(t, tt.provider, func(c *Config) { c.FetchTimeout = 50 * time.Millisecond })
+
+			_, err := s.Token(context.Background())
+			assertAuthError(t, err, tt.kind, "", tt.temporary, tt.hint)
+			assertCounts(t, p, 0, 0)
+		})
+	}
+}

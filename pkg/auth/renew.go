@@ -17,10 +17,10 @@ func (s *TokenSource) renew(ctx context.Context, until time.Time) (*Token, error
 	}
 
 	s.mu.Lock()
-	sess, held := s.sess, s.held
+	sess, failure := s.sess, s.lastFailure
 	s.mu.Unlock()
-	if held != nil && held.creds == creds && s.now().Before(held.until) {
-		return nil, held.err
+	if failure != nil && failure.creds == creds && s.now().Before(failure.until) {
+		return nil, failure.err
 	}
 
 	if sess.refreshToken != "" && sess.signedInAs == creds.Username {
@@ -47,7 +47,7 @@ func (s *TokenSource) renew(ctx context.Context, until time.Time) (*Token, error
 	}
 	s.mu.Lock()
 	s.sess = next
-	s.held = nil
+	s.lastFailure = nil
 	s.mu.Unlock()
 	return tok, nil
 }
@@ -57,8 +57,11 @@ func (s *TokenSource) credentials(ctx context.Context) (Credentials, error) {
 	const op = "Credentials"
 	creds, err := s.creds.Credentials(ctx)
 	if err != nil {
-		if _, ok := asError(err); ok || errors.Is(err, context.Canceled) {
+		if _, ok := asError(err); ok {
 			return Credentials{}, err
+		}
+		if e := classifyTransport(op, err); e != nil {
+			return Credentials{}, e
 		}
 		return Credentials{}, newError(ErrSecret, op, "", err, "read credentials: %s", sanitize(err.Error()))
 	}
@@ -78,17 +81,17 @@ func (s *TokenSource) setSession(sess session) {
 	s.mu.Unlock()
 }
 
-// holdFailure remembers a permanent sign-in failure, so that callers get it
-// without a new attempt for failureHold, and asks a caching credentials
-// provider to read the secret again, so that a fix made by rotating the
-// secret is picked up by the next call.
+// holdFailure stores a permanent sign-in failure, which callers then get
+// without a new attempt for failureHold. It also invalidates a caching
+// credentials provider, so that a secret rotated to fix the failure is read
+// by the next call.
 func (s *TokenSource) holdFailure(creds Credentials, err error) {
 	e, ok := asError(err)
 	if !ok || e.Temporary() || errors.Is(err, context.Canceled) {
 		return
 	}
 	s.mu.Lock()
-	s.held = &heldFailure{creds: creds, err: err, until: s.now().Add(failureHold)}
+	s.lastFailure = &heldFailure{creds: creds, err: err, until: s.now().Add(failureHold)}
 	s.mu.Unlock()
 	if inv, ok := s.creds.(credentialsInvalidator); ok {
 		inv.Invalidate()

@@ -15,8 +15,8 @@ import (
 )
 
 // scriptedCognito is an httptest server that speaks the cognito-idp JSON 1.1
-// protocol and answers each operation from a script instead of running a
-// user pool. It stands in for a broken or hostile endpoint, which the
+// protocol and responds to each operation from a script instead of running
+// a user pool. It stands in for a broken or hostile endpoint, which the
 // emulator deliberately is not.
 type scriptedCognito struct {
 	srv     *httptest.Server

@@ -17,15 +17,16 @@ import (
 // supply a or A or to set the password later. Starting the ephemeral before
 // the secret arrives would mean doing the SRP math outside the library.
 //
-// So the factory computes the next object as soon as credentials are known
-// and runs that work concurrently with a network round trip: while a
-// REFRESH_TOKEN_AUTH request is in flight (the fallback sign-in, if the
-// refresh token is rejected, then starts with A ready), and right after an
-// object is taken for a sign-in (a retry after throttling, or the sign-in
-// that follows when the refresh token expires, starts with A ready). Only the
-// very first sign-in of a container, which learns the credentials at that
-// moment, computes A on its own path: a few milliseconds, roughly 40% of the
-// client's SRP work (compare BenchmarkSRPNew with BenchmarkSRPClient).
+// So the factory computes the next object as soon as credentials are known,
+// concurrently with a network round trip. It starts one while a
+// REFRESH_TOKEN_AUTH request is in flight, so that the fallback sign-in after
+// a rejected refresh token starts with A ready. It also starts one right after
+// an object is taken for a sign-in, so that a retry after throttling, or the
+// sign-in that follows when the refresh token expires, starts with A ready.
+// Only the very first sign-in of a container, which learns the credentials
+// at that moment, computes A on its own path. That costs a few milliseconds,
+// roughly 40% of the client's SRP work (compare BenchmarkSRPNew with
+// BenchmarkSRPClient).
 //
 // One object serves one sign-in: a spare is handed out once and replaced.
 type srpFactory struct {

@@ -93,11 +93,11 @@ type TokenSource struct {
 	signIns   atomic.Int64
 	refreshes atomic.Int64
 
-	mu   sync.Mutex
-	tok  *Token
-	sess session
-	held *heldFailure
-	call *flightCall[*Token]
+	mu          sync.Mutex
+	tok         *Token
+	sess        session
+	lastFailure *heldFailure
+	call        *flightCall[*Token]
 }
 
 // heldFailure is a permanent sign-in failure for one set of credentials.

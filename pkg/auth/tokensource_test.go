@@ -209,9 +209,9 @@ func TestTokenHonoursDeadlinePlusWindow(t *testing.T) {
 		func(c *Config) { c.ExpiryWindow = time.Minute })
 
 	mustToken(t, s, context.Background())
-	// The token has 60 minutes left. A caller with no deadline gets it up to
-	// 59 minutes later; a caller whose deadline is 2 minutes away needs it to
-	// last 3 minutes.
+	// The token was issued for 60 minutes. A caller without a deadline gets
+	// it until 59 minutes have passed. A caller whose deadline is 2 minutes
+	// away needs it to last 3 more minutes.
 	p.clock.Advance(57*time.Minute + 30*time.Second)
 	mustToken(t, s, context.Background())
 	assertStats(t, s, Stats{SignIns: 1})

@@ -13,8 +13,8 @@ const maxDrain = 64 << 10
 
 // Transport is an http.RoundTripper that authenticates requests with a
 // Cognito ID token. It sets "Authorization: Bearer <IDToken>" and
-// "Cache-Control: no-cache" together on a copy of each request; Skylark
-// answers 401 to a no-cache request that has no Authorization header, so the
+// "Cache-Control: no-cache" together on a copy of each request. Skylark
+// returns 401 to a no-cache request that has no Authorization header, so the
 // two are never sent apart. The caller's request is not modified.
 //
 // On a 401 response Transport invalidates the token it sent and, when the

@@ -13,7 +13,7 @@ import (
 )
 
 // apiRecorder is an httptest server standing in for Skylark. It records the
-// requests and answers 401 to the ID tokens listed in reject.
+// requests and responds with 401 to the ID tokens listed in reject.
 type apiRecorder struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
@@ -155,6 +155,8 @@ func TestTransportSecond401Returned(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("status = %d, want 401", resp.StatusCode)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if calls != 2 {
 		t.Errorf("server received %d requests, want 2 (one retry)", calls)
 	}
