@@ -118,8 +118,8 @@ func TestUnknownUser(t *testing.T) {
 }
 
 // With PreventUserExistenceErrors an unknown name gets a simulated
-// challenge, stable for the name, and the answer fails like a wrong
-// password.
+// challenge, stable for the name, and the challenge response fails like a
+// wrong password.
 func TestUnknownUserWithPreventUserExistenceErrors(t *testing.T) {
 	f := newFixture(t, Options{})
 	mustOK(t, f.srv.AddClient(Client{ID: "quiet", PreventUserExistenceErrors: true}))
@@ -147,9 +147,9 @@ func TestUnknownClientAndDisabledFlow(t *testing.T) {
 	assertCode(t, err, CodeInvalidParameter, "USER_SRP_AUTH flow not enabled for this client")
 }
 
-// Fakes handed tokens to admin-created users; Cognito answers
-// NEW_PASSWORD_REQUIRED after a valid proof, and the answer must carry the
-// internal USERNAME and a SECRET_HASH over it.
+// Fakes handed tokens to admin-created users. Cognito returns
+// NEW_PASSWORD_REQUIRED after a valid proof, and the challenge response must
+// carry the internal USERNAME and a SECRET_HASH over it.
 func TestForceChangePasswordChallenge(t *testing.T) {
 	f := newFixture(t, Options{})
 	mustOK(t, f.srv.AddUser(User{

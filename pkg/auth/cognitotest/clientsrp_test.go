@@ -18,7 +18,7 @@ import (
 // server code and working on hex text the way the official clients do, so
 // that tests compare two implementations rather than one with itself.
 // Unlike cognito-srp it exposes its private value a and can sign any
-// TIMESTAMP text, which tests of malformed answers need.
+// TIMESTAMP text, which tests of malformed challenge responses need.
 type testClient struct {
 	poolName string
 	a, bigA  *big.Int

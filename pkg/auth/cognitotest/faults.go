@@ -29,13 +29,13 @@ type Fault struct {
 	Times int
 }
 
-// ThrottleFault returns a fault that answers the next n requests with
+// ThrottleFault returns a fault that fails the next n requests with
 // TooManyRequestsException "Rate exceeded".
 func ThrottleFault(n int) Fault {
 	return Fault{Code: CodeTooManyRequests, Times: n}
 }
 
-// InternalErrorFault returns a fault that answers the next n requests with
+// InternalErrorFault returns a fault that fails the next n requests with
 // HTTP 500 InternalErrorException.
 func InternalErrorFault(n int) Fault {
 	return Fault{Code: CodeInternalError, Times: n}

@@ -94,7 +94,7 @@ func (f *fixture) mustChallenge(t *testing.T, c *testClient, clientID, username 
 	return out.ChallengeParameters
 }
 
-// respond sends a PASSWORD_VERIFIER answer.
+// respond sends PASSWORD_VERIFIER challenge responses.
 func (f *fixture) respond(t *testing.T, clientID string, responses map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
 	t.Helper()
 	return f.respondTo(t, clientID, types.ChallengeNameTypePasswordVerifier, nil, responses)

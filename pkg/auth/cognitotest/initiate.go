@@ -106,7 +106,7 @@ func (s *Server) initiateAuth(_ context.Context, body []byte) (any, *apiError) {
 	return nil, errInvalidParameter("%s is not supported by this emulator; use USER_SRP_AUTH", in.AuthFlow)
 }
 
-// startSRP answers USER_SRP_AUTH with a PASSWORD_VERIFIER challenge. As in
+// startSRP responds to USER_SRP_AUTH with a PASSWORD_VERIFIER challenge. As in
 // Cognito, the challenge carries no Session: the SECRET_BLOCK identifies
 // the exchange.
 func (s *Server) startSRP(client Client, params map[string]string) (any, *apiError) {
@@ -236,8 +236,8 @@ func (s *Server) pruneSRPSessions(now time.Time) {
 	}
 }
 
-// refresh answers REFRESH_TOKEN_AUTH: new ID and access tokens and no new
-// refresh token. The SECRET_HASH is over the internal username of the
+// refresh handles REFRESH_TOKEN_AUTH. It returns new ID and access tokens
+// and no new refresh token. The SECRET_HASH is over the internal username of the
 // token's user, whatever USERNAME the caller sends.
 func (s *Server) refresh(client Client, params map[string]string) (any, *apiError) {
 	if !client.allows(FlowAllowRefreshTokenAuth) {

@@ -64,11 +64,11 @@ func (s *Server) respondToAuthChallenge(_ context.Context, body []byte) (any, *a
 	return nil, errInvalidParameter("challenge %s is not supported by this emulator", in.ChallengeName)
 }
 
-// answerPasswordVerifier checks the SRP password claim. The order of checks
-// follows Cognito: parameters, SECRET_HASH presence, TIMESTAMP format (an
-// unparsable TIMESTAMP does not count as a failed sign-in), then the
-// SECRET_BLOCK, the SECRET_HASH over the internal username, lockout, and
-// finally the signature over the canonical rendering of TIMESTAMP.
+// answerPasswordVerifier checks the SRP password claim. It checks the
+// parameters, the presence of SECRET_HASH and the TIMESTAMP format first, so
+// an unparsable TIMESTAMP does not count as a failed sign-in. Then come the
+// SECRET_BLOCK, the SECRET_HASH over the internal username, the lockout,
+// and last the signature over the canonical rendering of TIMESTAMP.
 func (s *Server) answerPasswordVerifier(client Client, r map[string]string) (any, *apiError) {
 	for _, name := range []string{"USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"} {
 		if r[name] == "" {
@@ -88,7 +88,7 @@ func (s *Server) answerPasswordVerifier(client Client, r map[string]string) (any
 
 	s.mu.Lock()
 	now := s.clock()
-	// A SECRET_BLOCK is single use: any answer consumes it.
+	// A SECRET_BLOCK is single use: any response consumes it.
 	sess := s.srpSessions[string(block)]
 	delete(s.srpSessions, string(block))
 	// NOTE: Cognito's message for an unknown or expired SECRET_BLOCK is not
@@ -149,8 +149,8 @@ func (s *Server) answerPasswordVerifier(client Client, r map[string]string) (any
 // verifyPasswordClaim checks PASSWORD_CLAIM_SIGNATURE against the signature
 // over the canonical rendering of the instant that TIMESTAMP names, in
 // constant time. A TIMESTAMP that does not parse gives
-// InvalidParameterException; one that parses but is not canonical (a
-// zero-padded day, a wrong weekday) cannot match and gives
+// InvalidParameterException. One that parses but is not canonical, such as a
+// zero-padded day or a wrong weekday, cannot match and gives
 // NotAuthorizedException.
 func verifyPasswordClaim(key []byte, poolName, userID string, secretBlock []byte, timestamp, signature string) *apiError {
 	instant, err := parseTimestamp(timestamp)
@@ -165,7 +165,7 @@ func verifyPasswordClaim(key []byte, poolName, userID string, secretBlock []byte
 	return nil
 }
 
-// flowState is what a sign-in has passed so far.
+// flowState records the steps of a sign-in that are done.
 type flowState struct {
 	deviceKey string
 	mfaDone   bool

@@ -62,13 +62,13 @@ type Server struct {
 	// PoolID is the user pool id.
 	PoolID string
 
-	poolName string
-	region   string
-	listener net.Listener
-	http     *http.Server
-	closed   chan struct{}
-	once     sync.Once
-	key      *signingKey
+	poolName   string
+	region     string
+	listener   net.Listener
+	httpServer *http.Server
+	closed     chan struct{}
+	once       sync.Once
+	key        *signingKey
 
 	mu                   sync.Mutex
 	now                  func() time.Time
@@ -108,8 +108,8 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.http.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	s.httpServer = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.httpServer.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
 	return s, nil
 }
 
@@ -194,13 +194,13 @@ func newServer(opts Options) (*Server, error) {
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closed)
-		if s.http == nil {
+		if s.httpServer == nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		if err := s.http.Shutdown(ctx); err != nil {
-			s.http.Close()
+		if err := s.httpServer.Shutdown(ctx); err != nil {
+			s.httpServer.Close()
 		}
 	})
 }

@@ -167,7 +167,7 @@ func TestAnswerSecretHashOverTypedEmailRejected(t *testing.T) {
 
 // A client that computed the password hash with the typed e-mail instead
 // of USER_ID_FOR_SRP got "Incorrect username or password." for every e-mail
-// sign-in; the verifier is keyed on the internal username.
+// sign-in, because the verifier is keyed on the internal username.
 func TestProofWithTypedEmailRejected(t *testing.T) {
 	f := newFixture(t, Options{})
 	c := newTestClient(t, f.srv.PoolID, nil)
@@ -224,4 +224,30 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestConcurrentSignIns(t *testing.T) {
+	f := newFixture(t, Options{})
+	errs := make(chan error, 8)
+	for i := 0; i < cap(errs); i++ {
+		name := "bob"
+		if i%2 == 1 {
+			name = aliceEmail
+		}
+		go func() {
+			var err error
+			for j := 0; j < 3 && err == nil; j++ {
+				_, err = f.srv.SignIn(context.Background(), name, testPassword)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent sign-in: %v", err)
+		}
+	}
+	if got := f.srv.Count(OpRespondToAuthChallenge); got != 24 {
+		t.Errorf("Count(RespondToAuthChallenge) = %d, want 24", got)
+	}
 }

@@ -89,7 +89,7 @@ func TestMultiplierMatchesCognito(t *testing.T) {
 }
 
 // Look-alike servers hashed N and g padded to 384 bytes (RFC 5054 style),
-// or N without its sign byte; every real client then failed to sign in.
+// or N without its sign byte. Every real client then failed to sign in.
 func TestFixedWidthMultiplierDiffers(t *testing.T) {
 	nBytes := groupN.Bytes()
 	g384 := make([]byte, len(nBytes))
@@ -174,8 +174,8 @@ func TestVectorsServerAndClientAgree(t *testing.T) {
 			if err := verifyPasswordClaim(serverKey, poolName, v.UserID, block, v.TSCanonical, v.SigCanonical); err != nil {
 				t.Errorf("canonical TIMESTAMP rejected: %v", err)
 			}
-			// cognito-srp v4.1.0 formats the hour on a 12-hour clock; its
-			// answer still verifies because the server signs what it parsed.
+			// cognito-srp v4.1.0 formats the hour on a 12-hour clock. Its
+			// response still verifies because the server signs what it parsed.
 			if err := verifyPasswordClaim(serverKey, poolName, v.UserID, block, v.TSGo, v.SigGo); err != nil {
 				t.Errorf("cognito-srp TIMESTAMP %q rejected: %v", v.TSGo, err)
 			}
@@ -281,9 +281,8 @@ func TestDotNetRealCognitoVector(t *testing.T) {
 }
 
 // Look-alike servers used the full pool id ("region_name") in the password
-// hash and the signed message; real clients use only the part after the
-// underscore, so such a server rejects every real sign-in and accepts
-// proofs that Cognito would reject.
+// hash and the signed message. Real clients use only the part after the
+// underscore, so such a server rejects every real sign-in.
 func TestFullPoolIDInProofRejected(t *testing.T) {
 	v := loadVectors(t).Vectors[1]
 	block, _ := base64.StdEncoding.DecodeString(v.SecretBlock)

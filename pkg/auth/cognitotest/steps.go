@@ -12,7 +12,7 @@ import (
 const sessionBytes = 128
 
 // nextStep continues a sign-in after a valid password proof or challenge
-// answer: NEW_PASSWORD_REQUIRED for a FORCE_CHANGE_PASSWORD user,
+// response. The steps are NEW_PASSWORD_REQUIRED for a FORCE_CHANGE_PASSWORD user,
 // DEVICE_SRP_AUTH for a remembered device, the user's MFA challenge, and
 // finally tokens.
 func (s *Server) nextStep(client Client, rec *userRecord, flow flowState) (any, *apiError) {
@@ -93,7 +93,8 @@ func (s *Server) signInResult(client Client, subject tokenSubject, flow flowStat
 	return authOutput{AuthenticationResult: result, ChallengeParameters: map[string]string{}}, nil
 }
 
-// challenge stores a Session for the next answer and returns the challenge.
+// challenge stores a Session for the next challenge response and returns
+// the challenge.
 func (s *Server) challenge(client Client, username, name string, flow flowState, params map[string]string) (any, *apiError) {
 	b, err := randomToken(sessionBytes)
 	if err != nil {
@@ -118,7 +119,8 @@ func (s *Server) challenge(client Client, username, name string, flow flowState,
 	return authOutput{ChallengeName: name, ChallengeParameters: params, Session: token}, nil
 }
 
-// answerSessionChallenge handles NEW_PASSWORD_REQUIRED and MFA answers.
+// answerSessionChallenge checks responses to NEW_PASSWORD_REQUIRED and MFA
+// challenges.
 // USERNAME must name the session's user and SECRET_HASH must be computed
 // over the internal username, not an alias.
 func (s *Server) answerSessionChallenge(client Client, name, session string, r map[string]string) (any, *apiError) {

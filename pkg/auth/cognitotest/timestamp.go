@@ -14,7 +14,7 @@ const timestampLayout = "Mon Jan 2 15:04:05 UTC 2006"
 // timestampFormatMessage is Cognito's message for a TIMESTAMP it cannot parse.
 const timestampFormatMessage = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
 
-var errTimestampFormat = errors.New(timestampFormatMessage)
+var errTimestampFormat = errors.New("cognitotest: invalid TIMESTAMP")
 
 var weekdayNames = map[string]bool{
 	"sun": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true,

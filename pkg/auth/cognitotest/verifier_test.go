@@ -14,7 +14,7 @@ import (
 
 // A hand-rolled TIMESTAMP with a numeric offset got
 // InvalidParameterException with this exact message, before any proof
-// check, and such answers do not count toward the lockout.
+// check, and such responses do not count toward the lockout.
 func TestTimestampNumericOffsetRejected(t *testing.T) {
 	f := newFixture(t, Options{})
 	bad := []string{
@@ -35,8 +35,8 @@ func TestTimestampNumericOffsetRejected(t *testing.T) {
 	assertTokens(t, out, err)
 }
 
-// The HTTP round trip for the padded-day and wrong-weekday answers: both
-// parse, neither matches the canonical signature.
+// Challenge responses with a padded day or a wrong weekday parse, but
+// neither matches the signature over the canonical TIMESTAMP.
 func TestNonCanonicalTimestampAnswerRejected(t *testing.T) {
 	clock := &fixedClock{now: time.Date(2024, 3, 5, 9, 7, 3, 0, time.UTC)}
 	f := newFixture(t, Options{Now: clock.Now})
