@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,6 +48,10 @@ type result struct {
 	stack        string        // stack of a recovered panic
 }
 
+// errNoQueue is returned by the queue calls of a Handler built without an
+// SQS client.
+var errNoQueue = errors.New("no SQS client configured")
+
 // queueCallTimeout bounds one dead-letter or visibility call.
 const queueCallTimeout = 10 * time.Second
 
@@ -67,6 +72,9 @@ const (
 // reason attached. The copy keeps the original message attributes as far
 // as the limit of ten attributes allows.
 func (h *Handler) deadLetter(ctx context.Context, m *message, res result) error {
+	if h.Queue == nil {
+		return errNoQueue
+	}
 	ctx, cancel := context.WithTimeout(ctx, queueCallTimeout)
 	defer cancel()
 
@@ -154,6 +162,9 @@ func (h *Handler) backoff(receiveCount int, retryAfter time.Duration) time.Durat
 
 // changeVisibility sets the visibility timeout of a failed message.
 func (h *Handler) changeVisibility(ctx context.Context, m *message, timeout time.Duration) error {
+	if h.Queue == nil {
+		return errNoQueue
+	}
 	queueURL, err := queueURLFromARN(m.rec.EventSourceARN)
 	if err != nil {
 		return err
