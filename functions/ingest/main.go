@@ -41,7 +41,7 @@ func newHandler(ctx context.Context, getenv func(string) string) (*Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	client, err := tmpNewSkylark(ctx, common, awsCfg)
+	client, _, err := setup.NewSkylark(ctx, common, awsCfg)
 	if err != nil {
 		return nil, err
 	}
