@@ -64,7 +64,7 @@ func TestRunServesSignIn(t *testing.T) {
 		stdoutW.Close()
 	}()
 	endpoints := readEndpoints(t, stdoutR)
-	go io.Copy(io.Discard, stdoutR) //nolint:errcheck // Drain the rest.
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
 
 	if !strings.HasPrefix(endpoints["url"], "http://127.0.0.1:") {
 		t.Errorf("url = %q, want a loopback address", endpoints["url"])
@@ -194,7 +194,7 @@ func TestMainStopsOnSignal(t *testing.T) {
 					t.Errorf("exit after %s: %v\n%s", sig, err, stderr.String())
 				}
 			case <-time.After(10 * time.Second):
-				cmd.Process.Kill() //nolint:errcheck // The test fails anyway.
+				_ = cmd.Process.Kill()
 				t.Fatalf("still running 10 s after %s", sig)
 			}
 			if !strings.Contains(stderr.String(), "cognito-local stopping") {

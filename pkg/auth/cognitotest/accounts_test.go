@@ -45,7 +45,7 @@ func TestLockoutDoubles(t *testing.T) {
 	clock := &fixedClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	f := newFixture(t, Options{Now: clock.Now})
 	for i := 0; i < freeFailures+1; i++ {
-		f.signInWithTestClient(t, testClientID, "bob", "wrong-password") //nolint:errcheck // Failures wanted.
+		_, _ = f.signInWithTestClient(t, testClientID, "bob", "wrong-password")
 	}
 	clock.Advance(1100 * time.Millisecond)
 	_, err := f.signInWithTestClient(t, testClientID, "bob", "wrong-password")

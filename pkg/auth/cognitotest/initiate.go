@@ -30,7 +30,7 @@ const secretBlockBytes = 96
 
 type initiateAuthInput struct {
 	AuthFlow       string
-	ClientId       string //nolint:revive // JSON member name of the API.
+	ClientID       string `json:"ClientId"`
 	AuthParameters map[string]string
 }
 
@@ -45,7 +45,7 @@ type authOutput struct {
 type authResult struct {
 	AccessToken       string
 	ExpiresIn         int64
-	IdToken           string //nolint:revive // JSON member name of the API.
+	IDToken           string `json:"IdToken"`
 	RefreshToken      string `json:",omitempty"`
 	TokenType         string
 	NewDeviceMetadata *deviceMetadata `json:",omitempty"`
@@ -86,7 +86,7 @@ func (s *Server) initiateAuth(_ context.Context, body []byte) (any, *apiError) {
 				in.AuthFlow, strings.Join(append([]string{flowUserSRP, flowRefreshTokenAuth, flowRefreshToken}, otherAuthFlows...), ", "))
 		}
 	}
-	client, apiErr := s.client(in.ClientId)
+	client, apiErr := s.client(in.ClientID)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -295,7 +295,7 @@ func (s *Server) refresh(client Client, params map[string]string) (any, *apiErro
 		AuthenticationResult: &authResult{
 			AccessToken: tokens.accessToken,
 			ExpiresIn:   tokens.expiresIn,
-			IdToken:     tokens.idToken,
+			IDToken:     tokens.idToken,
 			TokenType:   "Bearer",
 		},
 		ChallengeParameters: map[string]string{},

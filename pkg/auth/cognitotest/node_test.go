@@ -95,7 +95,7 @@ func startNode(t testing.TB, srv *Server, clientID, username, password string) *
 				t.Errorf("node exited with %v\n%s", err, stderr)
 			}
 		case <-time.After(10 * time.Second):
-			cmd.Process.Kill() //nolint:errcheck // Best effort; Wait reports the result.
+			_ = cmd.Process.Kill()
 			<-done
 			t.Errorf("node did not exit after stdin closed\n%s", stderr)
 		}

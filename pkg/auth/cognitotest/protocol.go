@@ -106,7 +106,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", contentTypeJSON)
 	w.Header().Set("X-Amzn-Requestid", newRequestID())
 	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // The client has gone; nothing to report to.
+	_, _ = w.Write(body) // A failed write means the client has gone.
 }
 
 // writeError writes e as Cognito does: the code in "__type" and in the

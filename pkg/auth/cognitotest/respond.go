@@ -24,7 +24,7 @@ var knownChallenges = []string{
 
 type respondInput struct {
 	ChallengeName      string
-	ClientId           string //nolint:revive // JSON member name of the API.
+	ClientID           string `json:"ClientId"`
 	ChallengeResponses map[string]string
 	Session            string
 }
@@ -43,7 +43,7 @@ func (s *Server) respondToAuthChallenge(_ context.Context, body []byte) (any, *a
 			"1 validation error detected: Value '%s' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set",
 			in.ChallengeName)
 	}
-	client, apiErr := s.client(in.ClientId)
+	client, apiErr := s.client(in.ClientID)
 	if apiErr != nil {
 		return nil, apiErr
 	}

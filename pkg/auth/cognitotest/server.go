@@ -109,7 +109,8 @@ func Start(opts Options) (*Server, error) {
 	s.listener = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.httpServer = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.httpServer.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	// Serve returns http.ErrServerClosed once Close runs.
+	go func() { _ = s.httpServer.Serve(ln) }()
 	return s, nil
 }
 

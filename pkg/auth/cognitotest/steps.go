@@ -72,7 +72,7 @@ func (s *Server) signInResult(client Client, subject tokenSubject, flow flowStat
 	result := &authResult{
 		AccessToken:  tokens.accessToken,
 		ExpiresIn:    tokens.expiresIn,
-		IdToken:      tokens.idToken,
+		IDToken:      tokens.idToken,
 		RefreshToken: refresh,
 		TokenType:    "Bearer",
 	}

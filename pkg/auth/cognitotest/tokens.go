@@ -229,5 +229,5 @@ func writePlainJSON(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.Write(body) //nolint:errcheck // The client has gone; nothing to report to.
+	_, _ = w.Write(body) // A failed write means the client has gone.
 }
