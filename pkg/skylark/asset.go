@@ -9,7 +9,7 @@ import (
 // Asset is a Skylark asset: a playable item such as a film or a clip. The
 // fields below are the ones this package works with. Every other key of the
 // JSON object is kept verbatim, so that an asset read, changed and written
-// back loses nothing; read and change those keys with Get and Set.
+// back loses nothing. Read and change those keys with Get and Set.
 //
 // When encoded, a field that was absent and is still empty stays absent, and
 // a field whose value did not change keeps its original JSON (a null title

@@ -158,7 +158,7 @@ func (s *AssetsService) List(ctx context.Context, opts *ListOptions) ([]*Asset, 
 }
 
 // Patch updates the given fields of the asset with this uid and returns the
-// updated asset. Keys not in fields are left as they are; a list such as
+// updated asset. Keys not in fields are left as they are. A list such as
 // ovps or plan_urls is replaced as a whole, so merge first (see MergeOVPs).
 // With opts.Language, language fields such as title are written to that
 // language version.

@@ -22,9 +22,9 @@
 // response whose body is not the expected JSON becomes a *DecodeError. An
 // argument that would produce an invalid URL or request is rejected before
 // anything is sent, with an *ArgumentError (errors.Is ErrInvalidArgument).
-// Errors from the underlying http.Client (connection failures, errors from an
-// auth RoundTripper) are returned wrapped, with the request's query removed
-// from the message; use errors.As with their own types.
+// Errors from the underlying http.Client, such as connection failures and
+// errors from an auth RoundTripper, are returned wrapped. Their message
+// leaves out the request's query. Use errors.As with their own types.
 //
 // # Retries
 //

@@ -241,7 +241,7 @@ type DecodeError struct {
 	Err error
 }
 
-// Error says which request's response could not be read as what.
+// Error names the request and the body it expected.
 func (e *DecodeError) Error() string {
 	ct := e.ContentType
 	if ct == "" {
@@ -261,13 +261,13 @@ func (e *DecodeError) Temporary() bool { return true }
 // ArgumentError is a value rejected by the client before any request was
 // sent, such as a malformed asset uid.
 type ArgumentError struct {
-	// Name says what the value is, such as "asset uid".
+	// Name describes the value, such as "asset uid".
 	Name string
 
 	// Value is the rejected value.
 	Value string
 
-	// Reason says what is wrong and what is expected.
+	// Reason describes what is wrong and what is expected.
 	Reason string
 }
 

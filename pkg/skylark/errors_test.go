@@ -194,7 +194,7 @@ func TestErrorMessageHasNoQuery(t *testing.T) {
 }
 
 // TestMalformedSuccessBody checks that a 2xx response whose body is not the
-// expected JSON is an error that says so, never a zero-valued success.
+// expected JSON is a *DecodeError, never a zero-valued success.
 func TestMalformedSuccessBody(t *testing.T) {
 	const uid = "asse_4e4a9d0e3c054790886684b924e1d13c"
 	tests := []struct {

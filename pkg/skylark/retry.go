@@ -13,9 +13,8 @@ import (
 	"time"
 )
 
-// RetryPolicy says how often and how long the client retries a request that
-// failed in a way worth retrying: a 429, 502, 503 or 504 response, or a
-// connection failure.
+// RetryPolicy sets how often and how long the client retries a request that
+// failed with a 429, 502, 503 or 504 response, or with a connection failure.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts including the first; 1 turns
 	// retries off.
@@ -88,7 +87,7 @@ func shouldRetry(ctx context.Context, resp *http.Response, err error) bool {
 }
 
 // backoff returns how long to wait before retry number attempt+1. It reports
-// false when the response's Retry-After asks for more than MaxDelay.
+// false when the response's Retry-After requests more than MaxDelay.
 func (p RetryPolicy) backoff(attempt int, resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp != nil {
 		if d, ok := parseRetryAfter(resp.Header, now); ok {

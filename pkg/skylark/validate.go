@@ -37,10 +37,10 @@ func ValidateAssetUID(uid string) error {
 }
 
 // ValidateDataSourceID checks that id can be used as a data_source_id in a
-// URL path: not empty, valid UTF-8, at most 255 characters, no control
-// characters, not "." or "..", and no "/" either literal or escaped as
-// %2F (a proxy that decodes the path once would turn it into a separator).
-// The error is an *ArgumentError.
+// URL path. It must be non-empty valid UTF-8 of at most 255 characters,
+// without control characters, and not "." or "..". It must not contain "/",
+// literal or escaped as %2F, because a proxy that decodes the path once
+// would turn %2F into a separator. The error is an *ArgumentError.
 func ValidateDataSourceID(id string) error {
 	reason := ""
 	switch {

@@ -121,9 +121,9 @@ func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s.render(rec, lang))
 }
 
-// updateAsset handles PATCH (partial: only the given fields change) and PUT
-// (full: the global fields and this language's fields are replaced by the
-// body; data_source_id is kept unless the body sets it).
+// updateAsset handles PATCH and PUT. PATCH changes only the given fields.
+// PUT replaces the global fields and this language's fields with the body,
+// and keeps data_source_id unless the body sets it.
 func (s *Server) updateAsset(w http.ResponseWriter, r *http.Request, uid string, partial bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,6 @@
 // Package skylarktest provides a fake Skylark REST API for tests, in the
-// style of net/http/httptest: NewServer starts a real HTTP server on a
-// loopback port that keeps assets in memory and follows the API's
+// style of net/http/httptest. NewServer starts a real HTTP server on a
+// loopback port. It keeps assets in memory and follows the API's
 // conventions closely enough to test clients against it.
 //
 // What it serves:

@@ -22,9 +22,9 @@ type Fault struct {
 	// "/api/viewings/"; "" matches any.
 	PathPrefix string
 
-	// Status, when not 0, answers with this status instead of serving the
-	// request. 502 and 504 get an HTML body, as a load balancer sends;
-	// other statuses get {"detail": ...}.
+	// Status, when not 0, is sent instead of serving the request. 502 and
+	// 504 get an HTML body, as a load balancer sends. Other statuses get
+	// {"detail": ...}.
 	Status int
 
 	// RetryAfter is sent as the Retry-After header with Status.

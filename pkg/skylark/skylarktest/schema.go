@@ -36,7 +36,7 @@ type fieldSpec struct {
 	readOnly bool
 }
 
-// assetFields lists the asset fields the fake knows. A write with any other
+// assetFields lists the asset fields the fake accepts. A write with any other
 // key is rejected with FORM_VALIDATION_ERRORS.
 var assetFields = map[string]fieldSpec{
 	// Server-managed bookkeeping.

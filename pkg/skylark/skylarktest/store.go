@@ -15,8 +15,8 @@ import (
 
 var uidRE = regexp.MustCompile(`^asse_[0-9a-f]{32}$`)
 
-// timeLayout is how the fake writes created and modified: UTC with
-// microseconds, like Django's default JSON encoder.
+// timeLayout is the format of created and modified: UTC with microseconds
+// and a Z suffix.
 const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 // record is one stored asset. Values are kept as JSON so every key and
@@ -66,8 +66,8 @@ func (rec *record) apply(fields map[string]json.RawMessage, lang string) {
 }
 
 // render returns the asset as the API shows it in language lang. When the
-// asset has no version in lang, the default language's is shown and the
-// language field says so.
+// asset has no version in lang, the default language's version is shown,
+// and the language field names it.
 func (s *Server) render(rec *record, lang string) map[string]json.RawMessage {
 	out := maps.Clone(renderDefaults)
 	maps.Copy(out, rec.global)
