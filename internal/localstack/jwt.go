@@ -1,0 +1,240 @@
+package localstack
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// jwksRefetchInterval limits how often an unknown key id triggers a new
+// JWKS download, so a flood of forged tokens cannot turn into a flood of
+// requests to the user pool.
+const jwksRefetchInterval = 10 * time.Second
+
+// ErrUnauthorized is returned by JWTAuthorizer.Authorize for a missing,
+// malformed, expired or foreign token. The wrapped message says which.
+var ErrUnauthorized = errors.New("localstack: unauthorized")
+
+// JWTAuthorizer verifies bearer tokens the way an API Gateway HTTP API JWT
+// authorizer does: the token comes from the Authorization header, with or
+// without a "Bearer " prefix; it must be signed with an RSA algorithm by a
+// key from the issuer's JSON Web Key Set; "iss" must equal Issuer; "aud",
+// or "client_id" when the token has no "aud", must be one of Audience; and
+// "exp" and "nbf" must hold. Its methods are safe for concurrent use.
+type JWTAuthorizer struct {
+	// Issuer is the expected "iss", such as the user pool's issuer URL.
+	Issuer string
+
+	// Audience lists the accepted app client ids.
+	Audience []string
+
+	// JWKSURL is where the keys are fetched. Default Issuer +
+	// "/.well-known/jwks.json", where Cognito serves them.
+	JWKSURL string
+
+	// HTTPClient fetches the keys. Default a client with a 10 s timeout.
+	HTTPClient *http.Client
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	keys      map[string]*rsa.PublicKey
+	fetchedAt time.Time
+}
+
+// Authorize verifies the Authorization header value and returns the
+// token's claims in the form API Gateway puts them in a payload 2.0 event
+// (requestContext.authorizer.jwt.claims). A rejected token gives an error
+// that wraps ErrUnauthorized.
+func (a *JWTAuthorizer) Authorize(ctx context.Context, authorization string) (map[string]string, error) {
+	raw := strings.TrimSpace(authorization)
+	if raw == "" {
+		return nil, fmt.Errorf("%w: no Authorization header", ErrUnauthorized)
+	}
+	if len(raw) > 7 && strings.EqualFold(raw[:7], "bearer ") {
+		raw = strings.TrimSpace(raw[7:])
+	}
+
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{"RS256", "RS384", "RS512"}),
+		jwt.WithIssuer(a.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(now),
+		jwt.WithJSONNumber(),
+	)
+	claims := jwt.MapClaims{}
+	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		return a.key(ctx, kid)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+	}
+	if err := a.checkAudience(claims); err != nil {
+		return nil, err
+	}
+	return GatewayClaims(claims), nil
+}
+
+func (a *JWTAuthorizer) checkAudience(claims jwt.MapClaims) error {
+	var audiences []string
+	switch aud := claims["aud"].(type) {
+	case string:
+		audiences = []string{aud}
+	case []any:
+		for _, v := range aud {
+			if s, ok := v.(string); ok {
+				audiences = append(audiences, s)
+			}
+		}
+	case nil:
+		if id, ok := claims["client_id"].(string); ok {
+			audiences = []string{id}
+		}
+	}
+	for _, aud := range audiences {
+		if slices.Contains(a.Audience, aud) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: the token's audience %q is not an accepted app client", ErrUnauthorized, audiences)
+}
+
+// key returns the public key with id kid, downloading the key set when
+// the id is unknown.
+func (a *JWTAuthorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	if kid == "" {
+		return nil, errors.New("the token header has no kid")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if k, ok := a.keys[kid]; ok {
+		return k, nil
+	}
+	now := time.Now()
+	if a.keys != nil && now.Sub(a.fetchedAt) < jwksRefetchInterval {
+		return nil, fmt.Errorf("no key with kid %q in the issuer's key set", kid)
+	}
+	keys, err := a.fetchKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.keys, a.fetchedAt = keys, now
+	if k, ok := keys[kid]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("no key with kid %q in the issuer's key set", kid)
+}
+
+func (a *JWTAuthorizer) fetchKeys(ctx context.Context) (map[string]*rsa.PublicKey, error) {
+	url := a.JWKSURL
+	if url == "" {
+		url = strings.TrimSuffix(a.Issuer, "/") + "/.well-known/jwks.json"
+	}
+	client := a.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS request: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch the JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch the JWKS from %s: HTTP %d", url, resp.StatusCode)
+	}
+	return parseJWKS(io.LimitReader(resp.Body, 1<<20))
+}
+
+// parseJWKS decodes the RSA keys of a JSON Web Key Set; other key types
+// are skipped.
+func parseJWKS(r io.Reader) (map[string]*rsa.PublicKey, error) {
+	var set struct {
+		Keys []struct {
+			Kty, Kid, N, E string
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(r).Decode(&set); err != nil {
+		return nil, fmt.Errorf("decode the JWKS: %w", err)
+	}
+	keys := map[string]*rsa.PublicKey{}
+	for _, k := range set.Keys {
+		if k.Kty != "RSA" || k.Kid == "" {
+			continue
+		}
+		n, errN := base64.RawURLEncoding.DecodeString(k.N)
+		e, errE := base64.RawURLEncoding.DecodeString(k.E)
+		if errN != nil || errE != nil || len(e) == 0 || len(e) > 4 {
+			return nil, fmt.Errorf("JWKS key %q has an invalid modulus or exponent", k.Kid)
+		}
+		keys[k.Kid] = &rsa.PublicKey{
+			N: new(big.Int).SetBytes(n),
+			E: int(new(big.Int).SetBytes(e).Int64()),
+		}
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("the JWKS has no RSA key")
+	}
+	return keys, nil
+}
+
+// GatewayClaims renders token claims as strings the way an HTTP API JWT
+// authorizer passes them to a payload 2.0 integration: strings as they
+// are, numbers in decimal, booleans as true or false, arrays as
+// "[a b c]" and objects as JSON.
+func GatewayClaims(claims map[string]any) map[string]string {
+	out := make(map[string]string, len(claims))
+	for k, v := range claims {
+		out[k] = claimString(v)
+	}
+	return out
+}
+
+func claimString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case []any:
+		parts := make([]string, len(v))
+		for i, item := range v {
+			parts[i] = claimString(item)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case nil:
+		return ""
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+}
