@@ -45,10 +45,9 @@ func main() {
 
 // config holds the parsed command line.
 type config struct {
-	addr           string
-	seed           string
-	opts           skylarktest.Options
-	anonymousReads bool
+	addr string
+	seed string
+	opts skylarktest.Options
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -97,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := skylarktest.NewUnstartedServer(cfg.opts)
 	if seed != nil {
 		if err := srv.Seed(seed); err != nil {
+			srv.Listener.Close()
 			ln.Close()
 			return fmt.Errorf("load seed file %s: %w", cfg.seed, err)
 		}
