@@ -3,6 +3,7 @@ package main
 import (
 	"container/list"
 	"context"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -60,7 +61,7 @@ func newAssetCache(ttl time.Duration, size int, now func() time.Time) *assetCach
 // Get returns the cached asset for uid, or calls fetch once for all
 // concurrent callers of the same uid. fetch runs with ctx's values and
 // deadline but not its cancellation, so one caller giving up does not fail
-// the others; each caller still stops waiting when its own ctx is done.
+// the others. Each caller still stops waiting when its own ctx is done.
 func (c *assetCache) Get(ctx context.Context, uid string,
 	fetch func(ctx context.Context) (assetInfo, error)) (assetInfo, bool, error) {
 	c.mu.Lock()
@@ -111,7 +112,7 @@ func (c *assetCache) run(ctx context.Context, cancel context.CancelFunc, uid str
 	// A panic in fetch must not leave waiters blocked forever.
 	defer func() {
 		if r := recover(); r != nil {
-			call.err = &panicError{value: r}
+			call.err = &panicError{value: r, stack: debug.Stack()}
 			c.finish(uid, call)
 		}
 	}()

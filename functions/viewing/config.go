@@ -47,7 +47,7 @@ type Config struct {
 
 // LoadConfig reads and validates the viewing function's settings through
 // getenv (os.Getenv in main). The error names every invalid variable and
-// says what it expects.
+// the expected value.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
 	var problems []string

@@ -52,8 +52,12 @@ func (e *apiError) Error() string {
 
 func (e *apiError) Unwrap() error { return e.cause }
 
-// panicError carries a recovered panic value to the error response.
-type panicError struct{ value any }
+// panicError carries a recovered panic value, and the stack where it
+// happened, to the error response and the log.
+type panicError struct {
+	value any
+	stack []byte
+}
 
 func (e *panicError) Error() string { return fmt.Sprintf("viewing: panic: %v", e.value) }
 
@@ -71,8 +75,8 @@ const (
 )
 
 // classifyUpstream maps a failed Skylark call, including the Cognito sign-in
-// its transport performs, to the response the caller gets. deadlineHit tells
-// whether the handler's work deadline has passed.
+// its transport performs, to the response the caller gets. deadlineHit
+// reports whether the handler's work deadline has passed.
 func classifyUpstream(err error, step upstreamStep, deadlineHit bool) *apiError {
 	wrapped := fmt.Errorf("%s: %w", step, err)
 
@@ -110,7 +114,7 @@ func classifyUpstream(err error, step upstreamStep, deadlineHit bool) *apiError 
 		case errors.Is(err, skylark.ErrNotEntitled):
 			// Skylark holds its own entitlements per user_identifier.
 			return &apiError{status: http.StatusForbidden, code: codeNotEntitled,
-				message: "The video platform holds no entitlement for this user and asset.",
+				message: "The video platform has no entitlement for this user and asset.",
 				cause:   wrapped}
 		case errors.Is(err, skylark.ErrUnauthorized):
 			// The transport already renewed the token once, so Skylark

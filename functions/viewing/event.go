@@ -45,7 +45,8 @@ type request struct {
 	authorizer *authorizerOutput
 }
 
-// authorizerOutput is what an API Gateway authorizer attached to the request.
+// authorizerOutput is the identity an API Gateway authorizer attached to
+// the request.
 type authorizerOutput struct {
 	kind   string         // "jwt", "cognito" or "lambda", for logs
 	claims map[string]any // claim or context values as the gateway delivered them
@@ -76,9 +77,9 @@ type v2Authorizer struct {
 // errNotAnEvent reports input that is not an API Gateway proxy event.
 var errNotAnEvent = errors.New("viewing: event is not an API Gateway proxy event (payload 1.0 or 2.0)")
 
-// detectVersion reads only the fields that tell the payload formats apart:
-// payload 2.0 has "version":"2.0"; payload 1.0 has "httpMethod" and, when sent
-// by an HTTP API, "version":"1.0".
+// detectVersion reads only the fields that tell the payload formats apart.
+// Payload 2.0 has "version":"2.0". Payload 1.0 has "httpMethod", and also
+// "version":"1.0" when an HTTP API sends it.
 func detectVersion(raw json.RawMessage) (payloadVersion, error) {
 	var probe struct {
 		Version        string `json:"version"`

@@ -81,9 +81,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (out any, err
 	var req *request
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("viewing: handler panicked", "panic", fmt.Sprint(r),
-				"stack", string(debug.Stack()))
-			res := errorResponse(internalError(&panicError{value: r}), responseRequestID(ctx, req))
+			stack := debug.Stack()
+			log.Error("viewing: handler panicked", "panic", fmt.Sprint(r), "stack", string(stack))
+			res := errorResponse(internalError(&panicError{value: r, stack: stack}),
+				responseRequestID(ctx, req))
 			if req != nil {
 				h.cors.apply(res, req.header.Get("Origin"))
 			}
@@ -208,7 +209,7 @@ func (h *Handler) fetchAsset(ctx context.Context, uid string) (assetInfo, error)
 	return info, nil
 }
 
-// workContext bounds the Skylark calls so that the caller gets an answer
+// workContext bounds the Skylark calls so that the caller gets a response
 // before both the gateway's integration timeout and the Lambda deadline.
 func (h *Handler) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	timeout := h.workTimeout
@@ -222,8 +223,8 @@ func (h *Handler) workContext(ctx context.Context) (context.Context, context.Can
 
 func notEntitled(a *authorizerOutput, plansClaim string) *apiError {
 	message := "The signed-in user has no plan that includes this asset."
-	// Cognito access tokens carry no custom attributes, so an authorizer
-	// that accepts them never sees the plans claim.
+	// Cognito access tokens carry no custom attributes, so claims from an
+	// access token never contain the plans claim.
 	if claimString(a.claims["token_use"]) == "access" {
 		message += " The token is an access token, which has no " + plansClaim +
 			" claim: send the user's ID token."

@@ -40,10 +40,10 @@ const (
 	userPassword    = "Viewer-Passw0rd!"
 )
 
-// testEnv is a viewing handler wired to real local components: a Cognito
-// pool for the integration's service user (Skylark's pool), the fake
-// Skylark API that verifies that pool's ID tokens, and a second Cognito pool
-// whose end users carry custom:plans and sign in from the player app.
+// testEnv is a viewing handler wired to real local components. The service
+// pool is Skylark's Cognito pool with the integration's user, and the fake
+// Skylark API verifies that pool's ID tokens. The users pool is the end
+// users' pool: its users carry custom:plans and sign in from the player app.
 type testEnv struct {
 	service *cognitotest.Server
 	users   *cognitotest.Server

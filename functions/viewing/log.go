@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,9 +20,9 @@ type outcome struct {
 	err        *apiError
 }
 
-// log writes one line per request: info for success and client errors,
-// warn for throttling, error for failures on this side, with the cause that
-// the caller never sees.
+// log writes one line per request with the cause that the caller never
+// receives. The level is info for success and client errors, warn for
+// throttling and error for failures on this side.
 func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 	attrs := []slog.Attr{
 		slog.Int("status", status),
@@ -42,6 +43,10 @@ func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 	attrs = append(attrs, slog.String("code", o.err.code))
 	if o.err.cause != nil {
 		attrs = append(attrs, slog.String("error", o.err.cause.Error()))
+	}
+	var perr *panicError
+	if errors.As(o.err.cause, &perr) && perr.stack != nil {
+		attrs = append(attrs, slog.String("stack", string(perr.stack)))
 	}
 	level := slog.LevelInfo
 	switch {

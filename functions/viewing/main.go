@@ -33,7 +33,7 @@ func main() {
 	handler, err := build(context.Background(), os.Getenv)
 	if err != nil {
 		// Lambda reports an init failure with this output and retries the
-		// cold start, so the message must say what to fix.
+		// cold start, so the message must name what to fix.
 		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("viewing: start failed", "error", err)
 		os.Exit(1)
 	}

@@ -11,14 +11,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// CORS preflight answers. Player apps send the user's token in
+// Headers of CORS preflight responses. Player apps send the user's token in
 // Authorization and may send a JSON body.
 const (
 	corsAllowMethods = "POST, OPTIONS"
 	corsAllowHeaders = "Authorization, Content-Type"
 	corsExposeHeader = "Retry-After"
-	// corsMaxAge lets browsers reuse a preflight answer for ten minutes,
-	// which is within every browser's own cap (Chromium caps at two hours).
+	// corsMaxAge lets browsers reuse a preflight response for ten minutes,
+	// so a changed origin list takes effect soon.
 	corsMaxAge = "600"
 )
 
@@ -126,8 +126,8 @@ func (p corsPolicy) apply(res *response, origin string) {
 		return
 	}
 	if !p.anyOrigin {
-		// The answer depends on Origin, so shared caches must key on it even
-		// when this origin is rejected.
+		// The response depends on Origin, so shared caches must key on it
+		// even when this origin is rejected.
 		res.header["Vary"] = "Origin"
 	}
 	allowed := p.allowOrigin(origin)

@@ -76,6 +76,7 @@ func TestHandlerSkylarkThrottles(t *testing.T) {
 func TestHandlerCognitoThrottles(t *testing.T) {
 	for _, p := range payloads {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			env, user := readyEnv(t)
 			mustNoErr(t, env.service.InjectFault(cognitotest.OpAll, cognitotest.ThrottleFault(0)))
 
@@ -110,6 +111,7 @@ func TestHandlerSignInFails(t *testing.T) {
 	for _, p := range payloads {
 		for _, tt := range tests {
 			t.Run(p.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
 				env, user := readyEnv(t, tt.configure)
 				if tt.fault != nil {
 					mustNoErr(t, env.service.InjectFault(cognitotest.OpAll, *tt.fault))
@@ -166,6 +168,7 @@ func TestHandlerSkylarkTooSlow(t *testing.T) {
 	for _, p := range payloads {
 		for _, prefix := range []string{"/api/assets/", "/api/viewings/"} {
 			t.Run(p.name+prefix, func(t *testing.T) {
+				t.Parallel()
 				env, user := readyEnv(t)
 				env.handler.deadlineMargin = 100 * time.Millisecond
 				env.skylark.InjectFault(skylarktest.Fault{PathPrefix: prefix, Latency: 10 * time.Second})
@@ -186,8 +189,8 @@ func TestHandlerSkylarkTooSlow(t *testing.T) {
 }
 
 func TestHandlerGatewayTimeoutBoundsWork(t *testing.T) {
-	// Without a close Lambda deadline, the work timeout still answers
-	// before the gateway gives up.
+	// Without a close Lambda deadline, the work timeout still returns a
+	// 504 before the gateway gives up.
 	env, user := readyEnv(t)
 	env.handler.workTimeout = 300 * time.Millisecond
 	env.skylark.InjectFault(skylarktest.Fault{PathPrefix: "/api/viewings/", Latency: 10 * time.Second})
@@ -233,8 +236,8 @@ func deleteAsset(t *testing.T, env *testEnv, uid string) {
 	}
 }
 
-// panickingViewings stands in for the Skylark client to make the handler
-// panic; no real component panics on request.
+// panickingViewings replaces the Skylark client so that the handler panics,
+// because no real component panics on request.
 type panickingViewings struct{}
 
 func (panickingViewings) Create(context.Context, *skylark.ViewingRequest) (*skylark.Viewing, error) {
