@@ -47,6 +47,6 @@
 //
 // The app client must allow ALLOW_USER_SRP_AUTH and ALLOW_REFRESH_TOKEN_AUTH.
 // The service user must be confirmed, have a permanent password, and have no
-// MFA; device tracking (remembered devices) must be off, because this package
-// does not answer device challenges.
+// MFA. Device tracking (remembered devices) must be off, because this package
+// does not implement the device challenges.
 package auth

@@ -16,8 +16,8 @@ import (
 
 // scriptedCognito is an httptest server that speaks the cognito-idp JSON 1.1
 // protocol and responds to each operation from a script instead of running
-// a user pool. It stands in for a broken or hostile endpoint, which the
-// emulator deliberately is not.
+// a user pool. It plays a broken or hostile endpoint, which the emulator
+// deliberately is not.
 type scriptedCognito struct {
 	srv     *httptest.Server
 	mu      sync.Mutex

@@ -76,10 +76,11 @@ type Stats struct {
 // container: it is safe for concurrent use, and when the cached token must
 // be renewed one caller does the work while the others wait for its result.
 //
-// Renewal order: the cached token while it stays valid past the caller's
-// deadline plus the expiry window; then REFRESH_TOKEN_AUTH with the refresh
-// token of the last sign-in; then a full SRP sign-in when Cognito rejects the
-// refresh token. A permanent failure is never retried automatically.
+// Renewal order: the cached token is used while it stays valid past the
+// caller's deadline plus the expiry window. After that comes
+// REFRESH_TOKEN_AUTH with the refresh token of the last sign-in, and a full
+// SRP sign-in when Cognito rejects the refresh token. A permanent failure is
+// never retried automatically.
 type TokenSource struct {
 	poolID       string
 	clientID     string
@@ -156,9 +157,10 @@ func NewTokenSource(cfg Config) (*TokenSource, error) {
 // (or now, without one) plus the expiry window, renewing them when needed.
 // If ctx ends while another caller's renewal is in progress, Token returns
 // ctx.Err() and the renewal goes on for the others. A token renewed for this
-// call is returned even if it does not meet the window (a token lifetime
-// shorter than the window, or a container clock far ahead of Cognito's):
-// renewing again could not do better, and looping would hammer Cognito.
+// call is returned even if it does not meet the window, which happens when
+// the token lifetime is shorter than the window or the container clock runs
+// far ahead of Cognito's. Renewing again could not do better, and looping
+// would hammer Cognito.
 //
 // The returned Token is shared with other callers and must not be modified.
 // Errors are *Error values; see the Err variables for their classes.
@@ -214,7 +216,8 @@ func (s *TokenSource) validUntil(ctx context.Context) time.Time {
 }
 
 // finish stores a successful renewal's token and clears the in-flight call.
-// The session is stored by renew, which knows whether it changed.
+// renew stores the session itself, because only it can tell whether the
+// session changed.
 func (s *TokenSource) finish(tok *Token, err error) (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
