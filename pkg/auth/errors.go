@@ -3,8 +3,6 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 )
 
@@ -71,9 +69,22 @@ type Error struct {
 	retryAfter time.Duration
 }
 
-// Error returns the message, prefixed with "auth: ".
+// Error returns the message, prefixed with "auth: ". For an Error built by
+// hand rather than by this package, the message is made of Op, Code and Err.
 func (e *Error) Error() string {
-	return e.msg
+	if e.msg != "" {
+		return e.msg
+	}
+	msg := "auth:"
+	for _, part := range []string{e.Op, e.Code} {
+		if part != "" {
+			msg += " " + part
+		}
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
 
 // Unwrap returns the underlying error.
@@ -105,11 +116,7 @@ func (e *Error) RetryAfter() time.Duration {
 // Format writes the message for every verb, so that no verb (such as %+v or
 // %d) prints the fields of the underlying SDK error.
 func (e *Error) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		_, _ = io.WriteString(f, strconv.Quote(e.msg))
-		return
-	}
-	_, _ = io.WriteString(f, e.msg)
+	writeFormatted(f, verb, e.Error())
 }
 
 // retryable reports whether the token source may retry the operation itself,

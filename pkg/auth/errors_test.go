@@ -325,3 +325,24 @@ func TestCredentialsProviderFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestHandBuiltErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "InitiateAuth", Code: "NotAuthorizedException"}, "auth: InitiateAuth NotAuthorizedException"},
+		{&Error{Op: "GetSecretValue", Err: errors.New("boom")}, "auth: GetSecretValue: boom"},
+		{&Error{}, "auth:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+			if got := fmt.Sprintf("%v", tt.err); got != tt.want {
+				t.Errorf("%%v = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
