@@ -32,9 +32,8 @@ func (v payloadVersion) String() string {
 type request struct {
 	version      payloadVersion
 	method       string
-	path         string            // as the caller sent it, may carry a stage prefix
-	pathParams   map[string]string // from the route template, when the gateway matched one
-	stage        string
+	path         string               // as the caller sent it, may carry a stage prefix
+	pathParams   map[string]string    // from the route template, when the gateway matched one
 	header       textproto.MIMEHeader // canonical keys, so look-ups ignore case
 	body         string
 	bodyIsBase64 bool
@@ -125,7 +124,6 @@ func fromV2(ev *v2Request) *request {
 		method:       strings.ToUpper(rc.HTTP.Method),
 		path:         ev.RawPath,
 		pathParams:   ev.PathParameters,
-		stage:        rc.Stage,
 		header:       make(textproto.MIMEHeader, len(ev.Headers)+1),
 		body:         ev.Body,
 		bodyIsBase64: ev.IsBase64Encoded,
@@ -159,7 +157,6 @@ func fromV1(ev *events.APIGatewayProxyRequest) *request {
 		method:       strings.ToUpper(ev.HTTPMethod),
 		path:         ev.Path,
 		pathParams:   ev.PathParameters,
-		stage:        rc.Stage,
 		header:       make(textproto.MIMEHeader, len(ev.Headers)+len(ev.MultiValueHeaders)),
 		body:         ev.Body,
 		bodyIsBase64: ev.IsBase64Encoded,
@@ -188,15 +185,24 @@ func fromV1(ev *events.APIGatewayProxyRequest) *request {
 	return req
 }
 
-// v1Authorizer reads requestContext.authorizer of payload 1.0. A Cognito user
-// pool authorizer puts the ID token's claims under "claims"; a Lambda
-// authorizer puts principalId and its context values at the top level.
+// v1Authorizer reads requestContext.authorizer of payload 1.0. REST API
+// Cognito authorizers, and HTTP API JWT authorizers sending payload 1.0, put
+// the token's claims under "claims". A REST API Lambda authorizer puts
+// principalId and its context values at the top level, and an HTTP API one
+// puts its context under "lambda".
 func v1Authorizer(a map[string]any) *authorizerOutput {
 	if len(a) == 0 {
 		return nil
 	}
 	if claims, ok := a["claims"].(map[string]any); ok {
 		return &authorizerOutput{kind: "cognito", claims: claims}
+	}
+	if jwt, ok := a["jwt"].(map[string]any); ok {
+		claims, _ := jwt["claims"].(map[string]any)
+		return &authorizerOutput{kind: "jwt", claims: claims}
+	}
+	if lambdaContext, ok := a["lambda"].(map[string]any); ok {
+		return &authorizerOutput{kind: "lambda", claims: lambdaContext}
 	}
 	return &authorizerOutput{kind: "lambda", claims: a}
 }
