@@ -19,7 +19,7 @@ var functionDirs = map[string]string{
 }
 
 // repoPath returns the path of a file in the repository.
-func repoPath(t *testing.T, rel string) string {
+func repoPath(t testing.TB, rel string) string {
 	t.Helper()
 	return filepath.Join(testenv.RepoRoot(t), rel)
 }

@@ -42,7 +42,7 @@ type localStack struct {
 	awsConfig string // an empty shared config file, so ~/.aws is never read
 }
 
-func newLocalStack(t *testing.T) *localStack {
+func newLocalStack(t testing.TB) *localStack {
 	t.Helper()
 	s := &localStack{moto: testenv.Moto(t)}
 
@@ -83,7 +83,7 @@ var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 
 // uniqueName returns a name for moto resources that no other test uses,
 // because all tests of the binary share one moto_server.
-func uniqueName(t *testing.T) string {
+func uniqueName(t testing.TB) string {
 	name := strings.Trim(unsafeNameChars.ReplaceAllString(t.Name(), "-"), "-")
 	if len(name) > 50 {
 		name = name[len(name)-50:]
@@ -117,7 +117,7 @@ func (s *localStack) env(extra map[string]string) map[string]string {
 }
 
 // start runs bootstrap under the emulator with the stack's environment.
-func (s *localStack) start(t *testing.T, bootstrap, name string, extra map[string]string) *lambdatest.Function {
+func (s *localStack) start(t testing.TB, bootstrap, name string, extra map[string]string) *lambdatest.Function {
 	t.Helper()
 	fn := lambdatest.Start(t, bootstrap, lambdatest.Options{
 		Env:          s.env(extra),
@@ -138,7 +138,7 @@ func (s *localStack) start(t *testing.T, bootstrap, name string, extra map[strin
 }
 
 // createQueue creates a standard queue on moto_server and returns its URL.
-func (s *localStack) createQueue(t *testing.T, role string) string {
+func (s *localStack) createQueue(t testing.TB, role string) string {
 	t.Helper()
 	out, err := s.sqs.CreateQueue(t.Context(), &sqs.CreateQueueInput{
 		QueueName: aws.String(role + "-" + uniqueName(t)),
@@ -171,7 +171,7 @@ func (s *localStack) receiveAll(t *testing.T, queueURL string) []sqstypes.Messag
 }
 
 // readEvent returns a sample event from events/.
-func readEvent(t *testing.T, name string) []byte {
+func readEvent(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(repoPath(t, filepath.Join("events", name)))
 	if err != nil {
