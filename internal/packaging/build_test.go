@@ -13,9 +13,9 @@ import (
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 )
 
-// maxBinarySize bounds a function binary. Uncompressed it counts against
-// Lambda's 250 MB limit, but a larger binary also takes longer to load on a
-// cold start; the functions are about 8 MiB stripped.
+// maxBinarySize bounds a function binary, because a larger binary takes
+// longer to load on a cold start. Lambda's own limit is far higher (250 MB
+// unzipped).
 const maxBinarySize = 10 << 20
 
 // makeCommand returns the recipe that `make build-<id>` runs, split into
