@@ -24,7 +24,7 @@ type AssetService interface {
 type applied struct {
 	uid     string   // the asset's uid once it was read
 	changed []string // keys sent in the PATCH; empty when nothing changed
-	skip    string   // why nothing was written
+	skip    string   // reason nothing was written
 }
 
 // applyUpdate reads the asset, merges the update into what it read and

@@ -6,13 +6,13 @@ import (
 	"strings"
 )
 
-// parsed is what a message body asks for: updates to apply, or a reason to
+// parsed is the content of a message body: updates to apply, or a reason to
 // skip it.
 type parsed struct {
 	kind     string   // body shape, for logs: native, s3, sns, eventbridge-s3, mediaconvert...
 	updates  []update // in the order the body lists them
-	skip     string   // why nothing is applied, when updates is empty
-	source   string   // what the body is about (object, job), for logs
+	skip     string   // reason nothing is applied, when updates is empty
+	source   string   // subject of the body (object or job), for logs
 	note     string   // extra detail for the log line, such as skipped records
 	rawKey   string   // S3 keys as the notification encoded them, when that differs
 	jobError bool     // a MediaConvert job failed: log at warning level
@@ -34,8 +34,8 @@ const maxSNSDepth = 2
 //     State Change;
 //   - a native update message, recognised by its "version" field.
 //
-// SNS subscription confirmations are skipped, because the subscription is
-// confirmed by whoever created it. Any other body is a permanent failure.
+// SNS subscription confirmations are skipped, because the owner of the
+// subscription confirms it. Any other body is a permanent failure.
 func (c *Config) classifyBody(body []byte, depth int) (parsed, error) {
 	var probe struct {
 		Type       *string          `json:"Type"`

@@ -13,7 +13,7 @@ import (
 // Defaults of the ingest settings.
 const (
 	// DefaultWorkers is how many assets are updated in parallel. Skylark
-	// installs were observed to answer 502 under more than a few parallel
+	// installs were observed to return 502 under more than a few parallel
 	// requests, so the default stays small.
 	DefaultWorkers = 4
 
@@ -74,7 +74,7 @@ type Config struct {
 
 // LoadConfig reads and validates the ingest settings through getenv, which is
 // os.Getenv in the function and a map lookup in tests. The error names every
-// invalid variable and says what is expected.
+// invalid variable and states what is expected.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var c Config
 	var problems []string

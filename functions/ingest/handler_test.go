@@ -356,7 +356,7 @@ func TestUnmatchedKeySkippedWithReason(t *testing.T) {
 	}
 }
 
-func TestS3KeyPlusDecodedAsSpaceEndToEnd(t *testing.T) {
+func TestS3PlusKeyUpdatesDecodedAsset(t *testing.T) {
 	s := newStack(t, stackOptions{noMoto: true})
 	uid := s.putAsset(map[string]any{"data_source_id": "promo clip 01"})
 	plus := s.putAsset(map[string]any{"data_source_id": "promo+clip+01"})

@@ -14,7 +14,7 @@ type message struct {
 	receiveCount int
 	group        string // MessageGroupId on a FIFO queue, else ""
 	parsed       parsed
-	err          error // why the body could not be turned into updates
+	err          error // failure to turn the body into updates
 	res          result
 }
 

@@ -14,8 +14,8 @@ import (
 const nativeVersion = 1
 
 // Top-level fields of a native message, and the asset fields a message may
-// not set through "fields" because the function sets them another way (uid
-// and self identify the asset; ovps has its own merge rules).
+// not set through "fields". The uid and self identify the asset, and ovps
+// has its own merge rules.
 var (
 	nativeFields    = []string{"version", "uid", "data_source_id", "language", "fields", "ovps"}
 	forbiddenFields = []string{"uid", "self", "ovps"}

@@ -22,7 +22,7 @@ type Queue interface {
 		opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
 }
 
-// outcome is what happened to one message.
+// outcome is the verdict category of one message, as logged and counted.
 type outcome string
 
 // Outcomes, as logged and counted.
@@ -144,10 +144,11 @@ func copyAttribute(a events.SQSMessageAttribute) (types.MessageAttributeValue, b
 }
 
 // backoff returns the visibility timeout for a message that failed on its
-// receiveCount-th receive: BackoffBase doubled per earlier receive, capped at
-// BackoffMax, then drawn between half and all of that (equal jitter) so that
-// a burst of failures does not come back at once. A Retry-After from Skylark
-// or Cognito that asks for longer wins, up to the 12 hours SQS allows.
+// receiveCount-th receive. The base is BackoffBase doubled per earlier
+// receive and capped at BackoffMax. The result is drawn between half and all
+// of it (equal jitter), so a burst of failures does not come back at once. A
+// longer Retry-After from Skylark or Cognito wins, up to the 12 hours SQS
+// allows.
 func (h *Handler) backoff(receiveCount int, retryAfter time.Duration) time.Duration {
 	d := h.Config.BackoffBase
 	for i := 1; i < receiveCount && d < h.Config.BackoffMax; i++ {

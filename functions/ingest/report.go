@@ -99,10 +99,12 @@ func (h *Handler) emitMetrics(counts map[outcome]int, deadLettered, reported int
 		{"NotStarted", counts[outcomeNotStart]},
 		{"BatchItemFailures", reported},
 	}
+
 	function := lambdacontext.FunctionName
 	if function == "" {
 		function = "local"
 	}
+
 	defs := make([]map[string]string, 0, len(names))
 	doc := map[string]any{"FunctionName": function}
 	for _, n := range names {
@@ -117,11 +119,13 @@ func (h *Handler) emitMetrics(counts map[outcome]int, deadLettered, reported int
 			"Metrics":    defs,
 		}},
 	}
+
 	line, err := json.Marshal(doc)
 	if err != nil {
 		h.logger().Error("encode metrics", "error", err)
 		return
 	}
+
 	w := h.Metrics
 	if w == nil {
 		w = os.Stdout

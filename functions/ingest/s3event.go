@@ -9,9 +9,9 @@ import (
 
 // OVP entry keys that S3 events write beside account_url and stream_url.
 // They record which object provides the stream and the S3 sequencer of the
-// event that wrote it, so a late event for the same object never overwrites
-// a newer one, and deleting one object never removes a stream that another
-// object provides.
+// event that wrote it. So a late event for the same object never overwrites
+// a newer one, and deleting one object never removes another object's
+// stream.
 const (
 	entryS3Object    = "s3_object"
 	entryS3Sequencer = "s3_sequencer"

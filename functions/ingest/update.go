@@ -48,8 +48,8 @@ type update struct {
 	S3       *s3Guard         // set for S3 events
 }
 
-// s3Guard carries what an S3 event knows about ordering, checked against
-// the asset's current entry before anything is written.
+// s3Guard is the ordering information of an S3 event, checked against the
+// asset's current entry before anything is written.
 type s3Guard struct {
 	Object    string // s3://bucket/key
 	Sequencer string // S3's sequencer, empty when the event has none
