@@ -304,8 +304,8 @@ type panicAssets struct {
 
 func (p panicAssets) Get(ctx context.Context, uid string, opts *skylark.RequestOptions) (*skylark.Asset, error) {
 	if uid == p.uid {
-		var m map[string]int
-		m["boom"]++ // a nil map write: a real runtime panic
+		var none []string
+		_ = none[len(uid)] // a real runtime panic: index out of range
 	}
 	return p.AssetService.Get(ctx, uid, opts)
 }
@@ -322,7 +322,7 @@ func TestPanicRecoveredAsTransientFailure(t *testing.T) {
 	resp := s.handle(ev)
 	wantFailures(t, resp, ev.Records[0].MessageId)
 	line := wantOutcome(t, s, ev.Records[0].MessageId, outcomeTransient)
-	if line["level"] != "ERROR" || !strings.Contains(line["reason"].(string), "panic: assignment to entry in nil map") {
+	if line["level"] != "ERROR" || !strings.Contains(line["reason"].(string), "panic: runtime error: index out of range") {
 		t.Errorf("log line = %v, want an ERROR with the panic", line)
 	}
 	if !strings.Contains(fmt.Sprint(line["stack"]), "panicAssets.Get") {
