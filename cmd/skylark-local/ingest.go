@@ -107,7 +107,8 @@ func (st *stack) runIngest(ctx context.Context, p *printer) (int, int, error) {
 		if ok {
 			good++
 		}
-		rows = append(rows, []string{s.Label, orDash(o.Outcome), orDash(o.Asset), verdict(ok), shorten(detail, 70)})
+		rows = append(rows, []string{s.Label, orDash(o.Outcome), st.assetsLabel(o.Asset), verdict(ok),
+			shorten(st.withoutUIDs(detail), 72)})
 	}
 	p.table([]string{"MESSAGE", "OUTCOME", "ASSET", "CHECK", "DETAIL"}, rows)
 	p.line("%d batch(es); batchItemFailures: %s", run.batches, listOrNone(run.failed))
@@ -142,8 +143,54 @@ func (st *stack) judge(s loadedSample, o messageOutcome, logged bool, run *inges
 	if !reported {
 		return false, "not reported in batchItemFailures"
 	}
-	return true, fmt.Sprintf("reported in batchItemFailures, visibility timeout %ds (%s): %s",
+	if !st.visibilityChanged(s.record.ReceiptHandle) {
+		return false, "reported, but its visibility timeout was not changed"
+	}
+	return true, fmt.Sprintf("reported in batchItemFailures, visibility timeout set to %ds (%s): %s",
 		o.VisibilityS, o.ErrorCode, detail)
+}
+
+// visibilityChanged reports whether the function changed the visibility
+// timeout of the message with this receipt handle.
+func (st *stack) visibilityChanged(receiptHandle string) bool {
+	for _, c := range st.visibility.Changes() {
+		if c.ReceiptHandle == receiptHandle {
+			return true
+		}
+	}
+	return false
+}
+
+// assetsLabel turns the comma-separated asset references of a log line
+// into the labels the tables use.
+func (st *stack) assetsLabel(refs string) string {
+	if refs == "" {
+		return "-"
+	}
+	var labels []string
+	for _, ref := range strings.Split(refs, ",") {
+		labels = append(labels, st.labelFor(strings.TrimSpace(ref)))
+	}
+	return strings.Join(labels, ", ")
+}
+
+// labelFor names a seeded asset by its data source id where it has one.
+func (st *stack) labelFor(uid string) string {
+	for _, id := range assetOrder {
+		if st.assetUIDs[id] == uid {
+			return assetLabel(id, uid)
+		}
+	}
+	return shorten(uid, 14)
+}
+
+// withoutUIDs drops the "asse_…: " prefix the function puts before each
+// asset's change, because the ASSET column names the asset.
+func (st *stack) withoutUIDs(reason string) string {
+	for _, uid := range st.assetUIDs {
+		reason = strings.ReplaceAll(reason, uid+": ", "")
+	}
+	return reason
 }
 
 // ingestDirect invokes the function with one SQS event holding every

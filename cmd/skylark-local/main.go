@@ -136,6 +136,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		passed = runServe(ctx, &env)
 	}
 	switch {
+	case mode == "serve" && passed:
+		// Ctrl-C is how serve is meant to stop.
+		return exitOK
 	case ctx.Err() != nil:
 		return exitInterrupted
 	case !passed:

@@ -180,7 +180,8 @@ func (st *stack) pollForever(ctx context.Context, p *printer) {
 		outcomes := st.outcomes.wait(ids, 2*time.Second)
 		for _, id := range ids {
 			o := outcomes[id]
-			p.line("ingest   message %s %s: %s", shorten(id, 13), orDash(o.Outcome), shorten(strings.TrimSpace(o.Reason), 90))
+			p.line("ingest   message %s %s %s: %s", shorten(id, 13), orDash(o.Outcome), st.assetsLabel(o.Asset),
+				shorten(st.withoutUIDs(strings.TrimSpace(o.Reason)), 90))
 		}
 	}, func(err error) {
 		p.line("ingest   poller: %s", shorten(err.Error(), 120))

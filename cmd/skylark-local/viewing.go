@@ -146,7 +146,7 @@ func describeViewing(status int, body []byte, why string) string {
 	if status == http.StatusCreated {
 		var urls []string
 		for _, pb := range b.Playback {
-			urls = append(urls, pb.OVP+": "+withoutQuery(pb.TokenisedURL))
+			urls = append(urls, shorten(pb.OVP, 10)+" "+withoutQuery(pb.TokenisedURL))
 		}
 		return why + "; " + shorten(strings.Join(urls, ", "), 90)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 )
 
 // RIEPackage is the import path of the AWS Lambda Runtime Interface
@@ -64,6 +65,10 @@ func Build(ctx context.Context, opts BuildOptions) (Binaries, error) {
 	args = append(args, opts.Functions...)
 	args = append(args, RIEPackage)
 	cmd := exec.CommandContext(ctx, "go", args...)
+	// In a process group of its own, go build and the compilers it runs
+	// stop together when ctx ends, rather than go alone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Dir = opts.ModuleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	var out bytes.Buffer
