@@ -57,6 +57,9 @@ func build(ctx context.Context, getenv func(string) string) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// NOTE: the client uses skylark.DefaultRetryPolicy, so a throttled asset
+	// read may wait for Skylark's Retry-After (up to 10 s) before the caller
+	// gets a response. The handler's work timeout still bounds the total.
 	client, _, err := setup.NewSkylark(ctx, common, awsCfg)
 	if err != nil {
 		return nil, fmt.Errorf("viewing: create Skylark client: %w", err)
