@@ -12,7 +12,7 @@ import (
 type benchCase struct {
 	name    string
 	pkg     string
-	event   string            // file in events/, or "" for an empty object
+	event   string // file in events/, or "" for an empty object
 	env     func(*localStack) map[string]string
 	seed    func(*localStack)
 	wantSub string // a substring the response must contain

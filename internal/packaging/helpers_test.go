@@ -88,10 +88,10 @@ func getAtt(resource, attr string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{resource, attr}}
 }
 
-func assertEqual(t *testing.T, what string, got, want any) {
+func assertEqual(t *testing.T, label string, got, want any) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s = %#v, want %#v", what, got, want)
+		t.Errorf("%s = %#v, want %#v", label, got, want)
 	}
 }
 
@@ -105,17 +105,17 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // strs converts a decoded YAML list of strings.
-func strs(t *testing.T, what string, v any) []string {
+func strs(t *testing.T, label string, v any) []string {
 	t.Helper()
 	list, ok := v.([]any)
 	if !ok {
-		t.Fatalf("%s = %#v, want a list", what, v)
+		t.Fatalf("%s = %#v, want a list", label, v)
 	}
 	out := make([]string, len(list))
 	for i, e := range list {
 		s, ok := e.(string)
 		if !ok {
-			t.Fatalf("%s[%d] = %#v, want a string", what, i, e)
+			t.Fatalf("%s[%d] = %#v, want a string", label, i, e)
 		}
 		out[i] = s
 	}

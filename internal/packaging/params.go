@@ -26,7 +26,7 @@ func (t *Template) Parameters() (map[string]Parameter, error) {
 	for name, raw := range t.Section("Parameters") {
 		m, ok := raw.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("parameter %s is not a mapping", name)
+			return nil, fmt.Errorf("packaging: parameter %s is not a mapping", name)
 		}
 		p := Parameter{Name: name}
 		p.Type, _ = m["Type"].(string)
@@ -45,7 +45,7 @@ func (t *Template) Parameters() (map[string]Parameter, error) {
 			if v, ok := m[key]; ok {
 				f, err := strconv.ParseFloat(scalarString(v), 64)
 				if err != nil {
-					return nil, fmt.Errorf("parameter %s: %s %v is not a number", name, key, v)
+					return nil, fmt.Errorf("packaging: parameter %s: %s %v is not a number", name, key, v)
 				}
 				*dst = &f
 			}
@@ -61,28 +61,28 @@ func (t *Template) Parameters() (map[string]Parameter, error) {
 // Number. The error names the parameter, the value and the constraint.
 func (p Parameter) Validate(value string) error {
 	if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, value) {
-		return fmt.Errorf("parameter %s=%q is not one of the allowed values %s",
+		return fmt.Errorf("packaging: parameter %s=%q is not one of the allowed values %s",
 			p.Name, value, strings.Join(p.AllowedValues, ", "))
 	}
 	if p.AllowedPattern != "" {
 		re, err := regexp.Compile(`^(?:` + p.AllowedPattern + `)$`)
 		if err != nil {
-			return fmt.Errorf("parameter %s: AllowedPattern %q does not compile: %w", p.Name, p.AllowedPattern, err)
+			return fmt.Errorf("packaging: parameter %s: AllowedPattern %q does not compile: %w", p.Name, p.AllowedPattern, err)
 		}
 		if !re.MatchString(value) {
-			return fmt.Errorf("parameter %s=%q does not match AllowedPattern %s", p.Name, value, p.AllowedPattern)
+			return fmt.Errorf("packaging: parameter %s=%q does not match AllowedPattern %s", p.Name, value, p.AllowedPattern)
 		}
 	}
 	if p.Type == "Number" {
 		f, err := strconv.ParseFloat(value, 64)
 		if err != nil {
-			return fmt.Errorf("parameter %s=%q is not a number", p.Name, value)
+			return fmt.Errorf("packaging: parameter %s=%q is not a number", p.Name, value)
 		}
 		if p.MinValue != nil && f < *p.MinValue {
-			return fmt.Errorf("parameter %s=%s is below MinValue %v", p.Name, value, *p.MinValue)
+			return fmt.Errorf("packaging: parameter %s=%s is below MinValue %v", p.Name, value, *p.MinValue)
 		}
 		if p.MaxValue != nil && f > *p.MaxValue {
-			return fmt.Errorf("parameter %s=%s is above MaxValue %v", p.Name, value, *p.MaxValue)
+			return fmt.Errorf("packaging: parameter %s=%s is above MaxValue %v", p.Name, value, *p.MaxValue)
 		}
 	}
 	return nil

@@ -36,12 +36,12 @@ func TestIngestEventReportsBatchItemFailures(t *testing.T) {
 }
 
 // numberOf resolves v to a whole number.
-func numberOf(t *testing.T, r *Resolver, what string, v any) int {
+func numberOf(t *testing.T, r *Resolver, label string, v any) int {
 	t.Helper()
 	resolved := resolve(t, r, v)
 	n, err := strconv.Atoi(scalarString(resolved))
 	if err != nil {
-		t.Fatalf("%s = %#v, want a number", what, resolved)
+		t.Fatalf("%s = %#v, want a number", label, resolved)
 	}
 	return n
 }
@@ -192,14 +192,14 @@ func TestRules(t *testing.T) {
 }
 
 // failedRules evaluates the template's Rules and returns the names of the
-// rules whose condition holds and whose assertions do not.
+// rules whose condition is true and whose assertions fail.
 func failedRules(t *testing.T, tmpl *Template, r *Resolver) []string {
 	t.Helper()
 	var failed []string
 	for _, name := range sortedKeys(tmpl.Section("Rules")) {
 		rule := tmpl.Section("Rules")[name]
 		if cond, ok := path(rule, "RuleCondition").(map[string]any); ok {
-			if holds, _ := resolve(t, r, cond).(bool); !holds {
+			if applies, _ := resolve(t, r, cond).(bool); !applies {
 				continue
 			}
 		}

@@ -50,7 +50,7 @@ func NewResolver(t *Template, overrides map[string]string) (*Resolver, error) {
 	}
 	for name, v := range overrides {
 		if _, ok := decls[name]; !ok {
-			return nil, fmt.Errorf("override %s=%q names no template parameter", name, v)
+			return nil, fmt.Errorf("packaging: override %s=%q names no template parameter", name, v)
 		}
 		params[name] = v
 	}
@@ -62,7 +62,7 @@ func NewResolver(t *Template, overrides map[string]string) (*Resolver, error) {
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
-		return nil, fmt.Errorf("parameters without a default need a value: %s", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("packaging: parameters without a default need a value: %s", strings.Join(missing, ", "))
 	}
 	return &Resolver{tmpl: t, params: params}, nil
 }
@@ -78,7 +78,7 @@ func (r *Resolver) Param(name string) (string, bool) {
 func (r *Resolver) Resolve(v any) (any, error) {
 	out, err := r.resolve(v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("packaging: %w", err)
 	}
 	if _, ok := out.(noValue); ok {
 		return nil, nil
@@ -158,7 +158,7 @@ func (r *Resolver) intrinsic(name string, arg any, original map[string]any) (any
 func (r *Resolver) ref(arg any, original map[string]any) (any, error) {
 	name, ok := arg.(string)
 	if !ok {
-		return nil, fmt.Errorf("Ref of a %T, want a name", arg)
+		return nil, fmt.Errorf("invalid Ref of a %T, want a name", arg)
 	}
 	if name == "AWS::NoValue" {
 		return noValue{}, nil
@@ -173,7 +173,7 @@ func (r *Resolver) ref(arg any, original map[string]any) (any, error) {
 		return v, nil
 	}
 	if r.tmpl.Resource(name) == nil {
-		return nil, fmt.Errorf("Ref %s names neither a parameter nor a resource", name)
+		return nil, fmt.Errorf("the Ref %s names neither a parameter nor a resource", name)
 	}
 	return original, nil
 }
@@ -206,7 +206,11 @@ func (r *Resolver) condition(name string) (bool, error) {
 
 // ConditionTrue evaluates a condition of the Conditions section.
 func (r *Resolver) ConditionTrue(name string) (bool, error) {
-	return r.condition(name)
+	b, err := r.condition(name)
+	if err != nil {
+		return false, fmt.Errorf("packaging: %w", err)
+	}
+	return b, nil
 }
 
 func (r *Resolver) args(fn string, arg any, n int) ([]any, error) {

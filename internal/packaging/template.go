@@ -40,7 +40,7 @@ func (t *Template) UnmarshalYAML(n *yaml.Node) error {
 	}
 	root, ok := v.(map[string]any)
 	if !ok {
-		return fmt.Errorf("template root is a %T, want a mapping", v)
+		return fmt.Errorf("packaging: template root is a %T, want a mapping", v)
 	}
 	t.Root = root
 	return nil
