@@ -51,10 +51,10 @@ type authorizerOutput struct {
 	claims map[string]any // claim or context values as the gateway delivered them
 }
 
-// v2Request decodes payload 2.0. It shadows the events type's request
-// context so JWT claims decode into map[string]any: API Gateway sends every
-// claim as a string, but local emulators also send arrays and numbers, which
-// map[string]string would reject.
+// v2Request decodes payload 2.0 with JWT claims as map[string]any, by
+// shadowing the events type's request context. API Gateway sends every claim
+// as a string, but events built by other tools may carry arrays and numbers,
+// which map[string]string would reject.
 type v2Request struct {
 	events.APIGatewayV2HTTPRequest
 	RequestContext v2RequestContext `json:"requestContext"`

@@ -188,9 +188,10 @@ func decodeJWTClaims(t testing.TB, token string) map[string]any {
 	return claims
 }
 
-// gatewayClaims converts JWT claims to the strings API Gateway puts in an
-// event: HTTP API JWT authorizers and REST Cognito authorizers both send
-// every value as a string, numbers in decimal and arrays as "[a b]".
+// gatewayClaims converts JWT claims to strings the way HTTP API JWT
+// authorizers do: numbers in decimal and arrays as "[a b]". REST API
+// Cognito authorizers also send every claim as a string, so the tests use
+// the same conversion for both payload versions.
 func gatewayClaims(claims map[string]any) map[string]string {
 	out := make(map[string]string, len(claims))
 	for k, v := range claims {

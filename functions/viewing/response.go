@@ -141,8 +141,8 @@ func (p corsPolicy) apply(res *response, origin string) {
 	}
 }
 
-// preflight answers an OPTIONS request. It needs no signed-in user because
-// browsers send preflights without credentials.
+// preflight returns the response to an OPTIONS request. It needs no
+// signed-in user because browsers send preflights without credentials.
 func (p corsPolicy) preflight(origin string) *response {
 	res := newResponse(http.StatusNoContent)
 	res.header["Allow"] = allowedMethods
