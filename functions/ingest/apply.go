@@ -62,7 +62,7 @@ func applyUpdate(ctx context.Context, assets AssetService, u update) (applied, e
 
 	if len(u.Upsert) > 0 || len(u.Remove) > 0 {
 		if u.S3 != nil {
-			if reason := u.S3.staleReason(ovpEntry(asset.OVPs, u.S3Account())); reason != "" {
+			if reason := u.S3.staleReason(ovpEntry(asset.OVPs, u.s3Account())); reason != "" {
 				res.skip = reason
 				return res, nil
 			}
@@ -87,8 +87,8 @@ func applyUpdate(ctx context.Context, assets AssetService, u update) (applied, e
 	return res, nil
 }
 
-// S3Account returns the account_url an S3 update writes or removes.
-func (u update) S3Account() string {
+// s3Account returns the account_url an S3 update writes or removes.
+func (u update) s3Account() string {
 	if len(u.Upsert) > 0 {
 		account, _ := u.Upsert[0]["account_url"].(string)
 		return account

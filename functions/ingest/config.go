@@ -133,7 +133,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	c.OVPAccountURL = strings.TrimSpace(getenv("OVP_ACCOUNT_URL"))
-	needAccount := pattern != "" || template != "" || getenv("MEDIACONVERT_URL_MAP") != ""
+	needAccount := pattern != "" || template != "" || strings.TrimSpace(getenv("MEDIACONVERT_URL_MAP")) != ""
 	check(validateAccountURL("OVP_ACCOUNT_URL", c.OVPAccountURL, needAccount))
 
 	if len(problems) > 0 {

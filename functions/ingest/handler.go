@@ -88,6 +88,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		msgs[i] = h.prepare(i, &ev.Records[i])
 	}
 	lanes := buildLanes(msgs)
+	h.logger().LogAttrs(ctx, slog.LevelDebug, "batch started",
+		slog.String("request_id", inv.requestID), slog.Int("messages", len(msgs)), slog.Int("lanes", len(lanes)))
 
 	work := make(chan []*message)
 	var wg sync.WaitGroup
