@@ -163,6 +163,9 @@ func startOnce(ctx context.Context, emulator, bootstrap string, opts Options) (*
 	cmd.Stderr = out
 	// A process group of its own lets Close signal the emulator without
 	// touching the test process's group.
+	// NOTE: a test binary that is killed (SIGKILL, or a panic on -timeout)
+	// leaves the emulator and its bootstrap running, because only Close
+	// stops them.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("lambdatest: start %s: %w", emulator, err)
