@@ -12,10 +12,11 @@ import (
 
 // Defaults of the ingest settings.
 const (
-	// DefaultWorkers is how many assets are updated in parallel. Skylark
-	// installs were observed to return 502 under more than a few parallel
-	// requests, so the default stays small.
-	DefaultWorkers = 4
+	// DefaultWorkers is how many assets are updated in parallel. It matches
+	// the default SQS batch size of 10, so each message of a default batch
+	// gets its own worker. Some Skylark installs were seen to return 502
+	// under heavy parallel load: lower it if the batch size is raised.
+	DefaultWorkers = 10
 
 	// DefaultDeadlineMargin is how long before the invocation's deadline the
 	// handler stops starting messages. It leaves room for the writes in
