@@ -150,3 +150,38 @@ func newScriptedSource(t *testing.T, fake *scriptedCognito) *TokenSource {
 	}
 	return s
 }
+
+// FuzzValidateChallenge checks that validation and the library call never
+// panic, and that a challenge which passes validation is answered without
+// falling back on the recover.
+func FuzzValidateChallenge(f *testing.F) {
+	valid := validChallenge()
+	f.Add(valid["SALT"], valid["SRP_B"], valid["SECRET_BLOCK"], valid["USERNAME"])
+	f.Add("-1f", "0", "!!", "")
+	f.Add("", strings.ToLower(srpGroupPrimeHex), "QQ==", "u")
+	f.Add("0x10", "ffff", "QUJD", "alice@example.com")
+
+	csrp, err := newSRP(Credentials{Username: testUser, Password: testPassword}, testPoolID, testClientID)
+	if err != nil {
+		f.Fatal(err)
+	}
+	srpA := csrp.GetAuthParams()["SRP_A"]
+	now := time.Date(2026, 3, 5, 15, 4, 5, 0, time.UTC)
+
+	f.Fuzz(func(t *testing.T, salt, srpB, secretBlock, username string) {
+		params := map[string]string{
+			"SALT": salt, "SRP_B": srpB, "SECRET_BLOCK": secretBlock,
+			"USERNAME": username, "USER_ID_FOR_SRP": username,
+		}
+		if err := validateChallenge(params, srpA); err != nil {
+			return
+		}
+		answer, err := answerPasswordVerifier(csrp, params, now)
+		if err != nil {
+			t.Fatalf("validated challenge failed in cognito-srp: %v", err)
+		}
+		if answer["PASSWORD_CLAIM_SIGNATURE"] == "" {
+			t.Fatal("answer has no PASSWORD_CLAIM_SIGNATURE")
+		}
+	})
+}

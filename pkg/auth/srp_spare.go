@@ -25,7 +25,7 @@ import (
 // sign-in that follows when the refresh token expires, starts with A ready.
 // Only the very first sign-in of a container, which learns the credentials
 // at that moment, computes A on its own path. That costs a few milliseconds,
-// roughly 40% of the client's SRP work (compare BenchmarkSRPNew with
+// close to half of the client's SRP work (compare BenchmarkSRPNew with
 // BenchmarkSRPClient).
 //
 // One object serves one sign-in: a spare is handed out once and replaced.
