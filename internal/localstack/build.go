@@ -99,6 +99,10 @@ func Build(ctx context.Context, opts BuildOptions) (Binaries, error) {
 // searching dir and its parents.
 func FindModuleDir(dir, modulePath string) (string, error) {
 	start := dir
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("localstack: resolve %s: %w", start, err)
+	}
 	for {
 		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 		if err == nil && moduleLine(data) == modulePath {

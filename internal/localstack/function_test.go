@@ -127,6 +127,9 @@ func TestFindModuleDir(t *testing.T) {
 	if _, err := os.Stat(root + "/functions/ingest"); err != nil {
 		t.Errorf("FindModuleDir = %s, which has no functions/ingest", root)
 	}
+	if rel, err := FindModuleDir(".", "github.com/streamkit/skylark-lambda"); err != nil || rel != root {
+		t.Errorf("FindModuleDir(\".\") = %q, %v; want %q", rel, err, root)
+	}
 	if _, err := FindModuleDir(t.TempDir(), "github.com/streamkit/skylark-lambda"); err == nil {
 		t.Error("FindModuleDir found the module above an unrelated directory")
 	}
