@@ -23,11 +23,17 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/streamkit/skylark-lambda/internal/setup"
+	"github.com/streamkit/skylark-lambda/pkg/skylark"
 )
+
+// playerRetryMaxDelay is the longest backoff or Retry-After the viewing
+// function waits for before answering the player.
+const playerRetryMaxDelay = time.Second
 
 func main() {
 	handler, err := build(context.Background(), os.Getenv)
@@ -57,10 +63,14 @@ func build(ctx context.Context, getenv func(string) string) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	// NOTE: the client uses skylark.DefaultRetryPolicy, so a throttled asset
-	// read may wait for Skylark's Retry-After (up to 10 s) before the caller
-	// gets a response. The handler's work timeout still bounds the total.
-	client, _, err := setup.NewSkylark(ctx, common, awsCfg)
+	// A player is waiting, so the client retries once and waits at most
+	// playerRetryMaxDelay: a longer Retry-After from Skylark reaches the
+	// player as 429 with that Retry-After instead of a stalled request.
+	client, _, err := setup.NewSkylark(ctx, common, awsCfg, skylark.WithRetry(skylark.RetryPolicy{
+		MaxAttempts: 2,
+		MinDelay:    100 * time.Millisecond,
+		MaxDelay:    playerRetryMaxDelay,
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("viewing: create Skylark client: %w", err)
 	}

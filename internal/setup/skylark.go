@@ -21,7 +21,9 @@ const httpTimeout = 30 * time.Second
 // NewSkylark builds the token source and the Skylark client from the shared
 // settings. Call it once per execution environment, outside the handler, so
 // that warm invocations reuse the cached token and the HTTP connections.
-func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config) (*skylark.Client, *auth.TokenSource, error) {
+// The options are applied to the client after its HTTP client, so a function
+// can choose, for example, its own retry policy.
+func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config, opts ...skylark.Option) (*skylark.Client, *auth.TokenSource, error) {
 	secrets := secretsmanager.NewFromConfig(awsCfg)
 	// The token source retries throttling and outages itself, with jittered
 	// backoff bounded by the invocation's deadline; the SDK's retryer would
@@ -45,7 +47,8 @@ func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config) (*skylark.Clie
 		Timeout:   httpTimeout,
 		Transport: &auth.Transport{Source: tokens, Base: http.DefaultTransport},
 	}
-	client, err := skylark.NewClient(c.SkylarkBaseURL, skylark.WithHTTPClient(httpClient))
+	opts = append([]skylark.Option{skylark.WithHTTPClient(httpClient)}, opts...)
+	client, err := skylark.NewClient(c.SkylarkBaseURL, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("setup: %w", err)
 	}
