@@ -138,6 +138,15 @@ func classifyNotAuthorized(op, code, msg string, err error, x exchange) *Error {
 		return newError(ErrInvalidCredentials, op, code, err,
 			"Cognito rejected the refresh token of user %q: %s", x.username, msg)
 	}
+	if op == "RespondToAuthChallenge" {
+		// The pool name is part of the SRP proof, so a user pool id that does
+		// not belong to the app client fails here like a wrong password.
+		return newError(ErrInvalidCredentials, op, code, err,
+			"Cognito rejected the password proof of user %q (%s): fix the password in the "+
+				"credentials, or the user pool id %s if it is not the pool of app client %s; "+
+				"not retried automatically because repeated failures lock the user out",
+			x.username, msg, x.poolID, x.clientID)
+	}
 	return newError(ErrInvalidCredentials, op, code, err,
 		"Cognito rejected the credentials of user %q (%s): fix the username or password in the "+
 			"credentials; not retried automatically because repeated failures lock the user out",

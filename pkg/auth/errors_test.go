@@ -144,6 +144,16 @@ func TestPermanentErrorsClassified(t *testing.T) {
 			hints: []string{`user "nobody" does not exist in user pool ` + testPoolID},
 		},
 		{
+			name:  "user pool id of another pool",
+			creds: Credentials{Username: testUser, Password: testPassword},
+			config: func(c *Config) {
+				c.UserPoolID = "us-east-1_OtherPool"
+			},
+			kind:  ErrInvalidCredentials,
+			code:  "NotAuthorizedException",
+			hints: []string{"password proof", "or the user pool id us-east-1_OtherPool"},
+		},
+		{
 			name:  "disabled user",
 			setup: func(t *testing.T, s *cognitotest.Server) { must(t, s.DisableUser(testUser)) },
 			creds: Credentials{Username: testUser, Password: testPassword},
