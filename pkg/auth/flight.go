@@ -51,7 +51,7 @@ func runRecovered[T any](ctx context.Context, fetch func(context.Context) (T, er
 	defer func() {
 		if r := recover(); r != nil {
 			var zero T
-			val, err = zero, fmt.Errorf("auth: fetch panicked: %v", r)
+			val, err = zero, newError(nil, "fetch", "", nil, "fetch panicked: %s", sanitize(fmt.Sprint(r)))
 		}
 	}()
 	return fetch(ctx)

@@ -163,7 +163,8 @@ func NewTokenSource(cfg Config) (*TokenSource, error) {
 // would hammer Cognito.
 //
 // The returned Token is shared with other callers and must not be modified.
-// Errors are *Error values; see the Err variables for their classes.
+// Errors other than ctx.Err() are *Error values; see the Err variables for
+// their classes.
 func (s *TokenSource) Token(ctx context.Context) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
