@@ -139,7 +139,7 @@ func challengeError(format string, args ...any) *Error {
 }
 
 // clip shortens a challenge value for an error message. Challenge values are
-// public (they travel in the clear to anyone who asks for the username), so
+// public (Cognito sends them to anyone who starts a sign-in for the username), so
 // quoting a prefix is safe.
 func clip(v string) string {
 	const n = 24
@@ -156,12 +156,12 @@ func newSRP(creds Credentials, poolID, clientID string) (c *cognitosrp.CognitoSR
 	return cognitosrp.NewCognitoSRP(creds.Username, creds.Password, poolID, clientID, creds.clientSecret())
 }
 
-// answerPasswordVerifier computes the PASSWORD_VERIFIER answer: the
+// answerPasswordVerifier computes the PASSWORD_VERIFIER response: the
 // signature, the timestamp and, with a client secret, the SECRET_HASH over
 // the challenge's USERNAME.
 func answerPasswordVerifier(c *cognitosrp.CognitoSRP, params map[string]string,
 	now time.Time) (answer map[string]string, err error) {
-	defer recoverAsError(&err, "answer the PASSWORD_VERIFIER challenge")
+	defer recoverAsError(&err, "respond to the PASSWORD_VERIFIER challenge")
 	return c.PasswordVerifierChallenge(params, now)
 }
 

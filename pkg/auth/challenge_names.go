@@ -1,7 +1,7 @@
 package auth
 
 // unsupportedChallenge returns the error for a challenge that a service
-// account cannot answer. The message says what to change in Cognito.
+// account cannot respond to. The message states what to change in Cognito.
 func unsupportedChallenge(op, name string, x exchange) *Error {
 	name = sanitize(clip(name))
 	switch name {

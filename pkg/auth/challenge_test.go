@@ -152,8 +152,8 @@ func newScriptedSource(t *testing.T, fake *scriptedCognito) *TokenSource {
 }
 
 // FuzzValidateChallenge checks that validation and the library call never
-// panic, and that a challenge which passes validation is answered without
-// falling back on the recover.
+// panic, and that a challenge which passes validation goes through the library
+// without falling back on the recover.
 func FuzzValidateChallenge(f *testing.F) {
 	valid := validChallenge()
 	f.Add(valid["SALT"], valid["SRP_B"], valid["SECRET_BLOCK"], valid["USERNAME"])

@@ -28,7 +28,7 @@ const (
 // *Error, so that a hostile endpoint cannot make errors arbitrarily large.
 const maxMessage = 200
 
-// classifyTransport classifies failures that happen before a service answers:
+// classifyTransport classifies failures that happen before a service responds:
 // connection errors, timeouts and cancellation. It returns nil for other
 // errors.
 func classifyTransport(op string, err error) *Error {

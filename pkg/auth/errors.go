@@ -24,7 +24,7 @@ var (
 	ErrPasswordResetRequired = errors.New("auth: password reset required")
 
 	// ErrChallengeUnsupported means Cognito asked for a challenge that a
-	// service account cannot answer: NEW_PASSWORD_REQUIRED, an MFA challenge
+	// service account cannot respond to: NEW_PASSWORD_REQUIRED, an MFA challenge
 	// or a device challenge. The *Error's Code names the challenge.
 	ErrChallengeUnsupported = errors.New("auth: challenge not supported")
 
@@ -42,12 +42,12 @@ var (
 	ErrThrottled = errors.New("auth: throttled")
 
 	// ErrUnavailable means the service failed (HTTP 5xx), could not be
-	// reached, or did not answer in time.
+	// reached, or did not respond in time.
 	ErrUnavailable = errors.New("auth: service unavailable")
 )
 
 // Error is the error returned for a failed sign-in, token refresh or
-// credentials read. Its message says what failed and what to change. It never
+// credentials read. Its message states what failed and what to change. It never
 // contains a password, client secret, secret hash or token.
 type Error struct {
 	// Op is the operation that failed, such as "InitiateAuth",

@@ -33,10 +33,10 @@ func backoffDelay(attempt int) time.Duration {
 }
 
 // withRetry calls fn until it succeeds or fails with an error that is not
-// retryable, at most maxAttempts times. It does not start a wait that would
-// end less than minAttemptTime before until (when until is set) or before
-// ctx's deadline; the last error is returned then. NotAuthorizedException
-// and every other permanent error end the loop at once.
+// retryable, at most maxAttempts times. It returns the last error instead of
+// starting a wait that would end less than minAttemptTime before until (when
+// set) or before ctx's deadline. NotAuthorizedException and every other
+// permanent error end the loop at once.
 func withRetry[T any](ctx context.Context, until time.Time, fn func() (T, error)) (T, error) {
 	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
 		until = d

@@ -13,8 +13,8 @@ import (
 // warm containers.
 const DefaultSecretRefresh = 15 * time.Minute
 
-// staleRetry is how soon SecretCredentials tries again after a temporary
-// failure while it keeps serving the value it read before.
+// staleRetry is the delay before SecretCredentials reads again after a
+// temporary failure, while it keeps serving the value it read before.
 const staleRetry = 30 * time.Second
 
 // SecretsManagerAPI is the part of the Secrets Manager client that

@@ -95,7 +95,7 @@ func jsonErrorPosition(err error) string {
 }
 
 // classifySecretsManager turns a GetSecretValue failure into an *Error that
-// names the secret and says what to fix.
+// names the secret and states what to fix.
 func classifySecretsManager(secretID string, err error) *Error {
 	const op = "GetSecretValue"
 	if e := classifyTransport(op, err); e != nil {

@@ -17,7 +17,7 @@ const (
 	flowRefresh = string(types.AuthFlowTypeRefreshTokenAuth)
 )
 
-// session is what a sign-in leaves for later refreshes.
+// session is the state a sign-in leaves for later refreshes.
 type session struct {
 	refreshToken string
 	// internalUser is the user's real Cognito username (cognito:username),
