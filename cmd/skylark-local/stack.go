@@ -80,12 +80,12 @@ type stack struct {
 
 // startStack starts the pools, the fake Skylark, the AWS endpoints and
 // both functions. On error it stops what it started.
-func startStack(ctx context.Context, opts stackOptions) (st *stack, err error) {
-	st = &stack{opts: opts, outcomes: newOutcomeLog()}
+func startStack(ctx context.Context, opts stackOptions) (*stack, error) {
+	st := &stack{opts: opts, outcomes: newOutcomeLog()}
+	started := false
 	defer func() {
-		if err != nil {
+		if !started {
 			st.close()
-			st = nil
 		}
 	}()
 	p := opts.progress
@@ -136,6 +136,7 @@ func startStack(ctx context.Context, opts stackOptions) (st *stack, err error) {
 		Issuer:   st.endUserPool.Issuer(),
 		Audience: []string{endUserClientID},
 	}
+	started = true
 	return st, nil
 }
 
