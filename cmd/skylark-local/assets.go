@@ -18,12 +18,12 @@ type expectedAsset struct {
 	ovps  map[string]string
 }
 
-// expectedAfterIngest returns what each asset must look like once the
-// samples are applied: the native update retitles the premium asset,
-// replaces the retired account's entry with this integration's and keeps
-// the other OVP's; the S3 samples add stream URLs built from the object
-// keys; the MediaConvert sample, applied after the S3 upload of the same
-// trailer, leaves the HLS playlist's URL.
+// expectedAfterIngest returns the state each asset must have once the
+// samples are applied. The native update retitles the premium asset and
+// replaces the retired account's entry with this integration's, keeping
+// the other OVP's. The S3 samples add stream URLs built from the object
+// keys. The MediaConvert sample runs after the S3 upload of the same
+// trailer, so the trailer ends with the HLS playlist's URL.
 func expectedAfterIngest() map[string]expectedAsset {
 	return map[string]expectedAsset{
 		joyUID: {title: "The Joy of Winning", ovps: map[string]string{
@@ -139,7 +139,7 @@ func assetLabel(id, uid string) string {
 	return "data source " + shorten(id, 18)
 }
 
-// accountLabel shortens an OVP account URL and says whose it is.
+// accountLabel shortens an OVP account URL and names its owner.
 func accountLabel(account string) string {
 	name := strings.TrimSuffix(strings.TrimPrefix(account, "/api/accounts/"), "/")
 	switch account {

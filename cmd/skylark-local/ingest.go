@@ -54,8 +54,9 @@ func loadSamples(moduleDir string) ([]loadedSample, error) {
 	return out, nil
 }
 
-// ingestRun is what happened to the samples: the message id each one got,
-// the ids reported in batchItemFailures, and the dead-lettered messages.
+// ingestRun is the record of one ingest step: the message id each sample
+// got, the ids reported in batchItemFailures, and the dead-lettered
+// messages.
 type ingestRun struct {
 	ids          map[string]string // sample file -> message id
 	failed       []string          // message ids reported for retry

@@ -1,9 +1,11 @@
 // Command skylark-local runs the Skylark integration end to end on one
-// machine, with no AWS account and no container engine: two local Cognito
-// user pools that verify SRP, a fake Skylark API, Secrets Manager and SQS
-// (moto_server when it is installed, otherwise a built-in Secrets Manager
-// endpoint), and both Lambda functions built as they are deployed and run
-// under the AWS Lambda Runtime Interface Emulator.
+// machine, with no AWS account and no container engine. The stack is two
+// local Cognito user pools that verify SRP, a fake Skylark API, Secrets
+// Manager and SQS, and both Lambda functions. Secrets Manager and SQS come
+// from moto_server when it is installed; otherwise a built-in endpoint
+// serves the secret and there are no queues. The functions are built as
+// they are deployed and run under the AWS Lambda Runtime Interface
+// Emulator.
 //
 // Usage:
 //

@@ -22,8 +22,8 @@ import (
 )
 
 // commandTimeout bounds one run of the command. The first run in a fresh
-// build cache compiles the functions and the emulator, about 40 s on two
-// cores; later runs take a few seconds.
+// build cache compiles the functions and the emulator, which took about
+// 40 s on a two-core machine. Later runs take a few seconds.
 const commandTimeout = 4 * time.Minute
 
 // binary is the skylark-local executable that TestMain builds.

@@ -31,10 +31,10 @@ const (
 	plansClaim = "custom:plans"
 )
 
-// OVP accounts. ingestAccount is the one the S3 and MediaConvert mappings
-// write (OVP_ACCOUNT_URL) and the native update sample upserts;
-// retiredAccount is removed by that sample; otherAccount belongs to another
-// OVP integration whose entries every update must keep.
+// OVP accounts. The S3 and MediaConvert mappings write ingestAccount
+// (OVP_ACCOUNT_URL), and the native update sample upserts it. That sample
+// removes retiredAccount. otherAccount belongs to another OVP integration,
+// whose entries every update must keep.
 const (
 	ingestAccount  = "/api/accounts/acco_3f1b9c2d4e5f60718293a4b5c6d7e8f9/"
 	retiredAccount = "/api/accounts/acco_0a1b2c3d4e5f60718293a4b5c6d7e8f0/"
@@ -66,10 +66,11 @@ const (
 	trailerDisplayName = "Trailer 01"
 )
 
-// seedAssets returns the assets the fake Skylark starts with: a premium
-// asset addressed by uid with entries from a retired and from another OVP
-// account, a free trailer and a premium feature addressed by data source
-// id, and a free extra whose data source id holds a space and a plus sign.
+// seedAssets returns the assets the fake Skylark starts with. The premium
+// asset is addressed by uid and has entries from a retired and from
+// another OVP account. A free trailer and a premium feature are addressed
+// by data source id, and so is a free extra whose data source id contains
+// a space and a plus sign.
 func seedAssets() []map[string]any {
 	return []map[string]any{
 		{

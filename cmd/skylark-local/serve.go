@@ -12,8 +12,8 @@ import (
 	"github.com/streamkit/skylark-lambda/internal/localstack"
 )
 
-// credentialsFile is what serve writes for signing end users in: the pool's
-// endpoint and ids and the demo users.
+// credentialsFile is the content of end-users.json, which serve writes for
+// signing end users in: the pool's endpoint and ids and the demo users.
 type credentialsFile struct {
 	Endpoint string          `json:"endpoint"`
 	PoolID   string          `json:"user_pool_id"`
@@ -163,8 +163,8 @@ func (st *stack) printServeInfo(p *printer, gatewayURL, envFile, credsPath strin
 	p.line("sam local invoke %s -e events/ingest-s3-put.json --env-vars %s --docker-network host", ingestLogicalID, envFile)
 }
 
-// pollForever stands in for the SQS event source mapping while serve runs,
-// printing each message's outcome.
+// pollForever does the work of the SQS event source mapping while serve
+// runs, printing each message's outcome.
 func (st *stack) pollForever(ctx context.Context, p *printer) {
 	poller := st.poller()
 	poller.WaitTime = 5 * time.Second

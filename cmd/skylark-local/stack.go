@@ -157,7 +157,7 @@ func (st *stack) startPools() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Cognito's default password policy asks for upper and lower case
+	// Cognito's default password policy requires upper and lower case
 	// letters, a digit and a symbol.
 	password = "Pw-" + password + "-9"
 	if err := st.integrationPool.AddClient(cognitotest.Client{ID: integrationClientID, Secret: clientSecret}); err != nil {
@@ -267,7 +267,7 @@ func (st *stack) startAWS(ctx context.Context, secret string) error {
 	}
 
 	start := time.Now()
-	moto, err := localstack.StartMoto(ctx, st.opts.motoPath, st.opts.logs)
+	moto, err := localstack.StartMoto(ctx, st.opts.motoPath, newLineWriter("moto_server", st.opts.logs, nil))
 	if err != nil {
 		return err
 	}

@@ -19,18 +19,18 @@ const viewingRouteKey = "POST /assets/{uid}/viewings"
 
 // viewingCase is one request of the demo's viewing step.
 type viewingCase struct {
-	user  string // end user's username; empty sends no token through the gateway
-	asset string // uid or data source id of a seeded asset
-	want  int
-	why   string
+	user   string // end user's username; empty sends no token through the gateway
+	asset  string // uid or data source id of a seeded asset
+	want   int
+	reason string
 }
 
 func viewingCases() []viewingCase {
 	return []viewingCase{
-		{user: "premium-viewer", asset: joyUID, want: http.StatusCreated, why: "has the asset's plan"},
-		{user: "basic-viewer", asset: joyUID, want: http.StatusForbidden, why: "lacks the asset's plan"},
-		{user: "free-viewer", asset: trailerDataSource, want: http.StatusCreated, why: "free asset"},
-		{user: "", asset: joyUID, want: http.StatusUnauthorized, why: "no token, through the gateway"},
+		{user: "premium-viewer", asset: joyUID, want: http.StatusCreated, reason: "has the asset's plan"},
+		{user: "basic-viewer", asset: joyUID, want: http.StatusForbidden, reason: "lacks the asset's plan"},
+		{user: "free-viewer", asset: trailerDataSource, want: http.StatusCreated, reason: "free asset"},
+		{user: "", asset: joyUID, want: http.StatusUnauthorized, reason: "no token, through the gateway"},
 	}
 }
 
@@ -61,22 +61,22 @@ func (st *stack) runViewings(ctx context.Context, p *printer, gatewayURL string)
 		var status int
 		var body []byte
 		var err error
-		who := c.user
+		userLabel := c.user
 		if c.user == "" {
-			who = "(no token)"
+			userLabel = "(no token)"
 			status, body, err = postViewing(ctx, gatewayURL, uid, "")
 		} else {
 			status, body, err = st.viewingAs(ctx, users[c.user], uid)
 		}
 		if err != nil {
-			return good, len(viewingCases()), fmt.Errorf("viewing as %s: %w", who, err)
+			return good, len(viewingCases()), fmt.Errorf("viewing as %s: %w", userLabel, err)
 		}
 		ok := status == c.want
 		if ok {
 			good++
 		}
-		rows = append(rows, []string{who, assetLabel(c.asset, uid), fmt.Sprint(status), fmt.Sprint(c.want),
-			verdict(ok), describeViewing(status, body, c.why)})
+		rows = append(rows, []string{userLabel, assetLabel(c.asset, uid), fmt.Sprint(status), fmt.Sprint(c.want),
+			verdict(ok), describeViewing(status, body, c.reason)})
 	}
 	p.table([]string{"USER", "ASSET", "STATUS", "EXPECTED", "CHECK", "DETAIL"}, rows)
 	return good, len(viewingCases()), nil
@@ -138,23 +138,23 @@ func postViewing(ctx context.Context, gatewayURL, uid, token string) (int, []byt
 
 // describeViewing summarises a response body: the playback URLs without
 // their tokens, or the error code and message.
-func describeViewing(status int, body []byte, why string) string {
+func describeViewing(status int, body []byte, reason string) string {
 	var b viewingBody
 	if json.Unmarshal(body, &b) != nil {
-		return why
+		return reason
 	}
 	if status == http.StatusCreated {
 		var urls []string
 		for _, pb := range b.Playback {
 			urls = append(urls, shorten(pb.OVP, 10)+" "+withoutQuery(pb.TokenisedURL))
 		}
-		return why + "; " + shorten(strings.Join(urls, ", "), 90)
+		return reason + "; " + shorten(strings.Join(urls, ", "), 90)
 	}
 	if b.Code != "" {
-		return fmt.Sprintf("%s; %s: %s", why, b.Code, shorten(b.Message, 60))
+		return fmt.Sprintf("%s; %s: %s", reason, b.Code, shorten(b.Message, 60))
 	}
 	if b.Message != "" {
-		return why + "; " + b.Message
+		return reason + "; " + b.Message
 	}
-	return why
+	return reason
 }

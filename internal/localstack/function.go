@@ -48,8 +48,8 @@ type FunctionOptions struct {
 	Bootstrap, RIE string
 
 	// Env is the function's configuration and AWS settings. The function
-	// sees these variables and the reserved ones Lambda sets, nothing from
-	// the parent's environment, as in `sam local invoke`.
+	// receives these variables and the reserved ones Lambda sets, and
+	// nothing from the parent's environment, as in `sam local invoke`.
 	Env map[string]string
 
 	// Timeout is the function timeout, AWS_LAMBDA_FUNCTION_TIMEOUT, in whole
@@ -122,6 +122,7 @@ func startFunctionOnce(opts FunctionOptions) (*Function, error) {
 	if err != nil {
 		return nil, err
 	}
+
 	cmd := exec.Command(opts.RIE,
 		"--log-level", "info",
 		"--runtime-interface-emulator-address", invokeAddr,
@@ -131,6 +132,7 @@ func startFunctionOnce(opts FunctionOptions) (*Function, error) {
 	cmd.Env = functionEnv(opts)
 	cmd.Stdout = opts.Output
 	cmd.Stderr = opts.Output
+
 	proc, err := StartProcess("aws-lambda-rie for "+opts.Name, cmd)
 	if err != nil {
 		return nil, err
@@ -199,8 +201,8 @@ func (f *Function) Invoke(ctx context.Context, requestID string, event []byte) (
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
-	// The emulator answers a timed-out invocation itself; the extra time
-	// covers a function that does not return at its deadline.
+	// The emulator responds to a timed-out invocation itself. The extra
+	// time covers a function that does not return at its deadline.
 	ctx, cancel := context.WithTimeout(ctx, f.timeout+10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.URL, bytes.NewReader(event))

@@ -44,7 +44,7 @@ type GatewayRequest struct {
 	Status       int
 	Subject      string // the token's sub, when the authorizer accepted it
 	Duration     time.Duration
-	Err          error // why the request was rejected or failed
+	Err          error // the reason the request was rejected or failed
 }
 
 // Gateway is a local stand-in for an API Gateway HTTP API with a JWT

@@ -25,15 +25,15 @@ import (
 const jwksRefetchInterval = 10 * time.Second
 
 // ErrUnauthorized is returned by JWTAuthorizer.Authorize for a missing,
-// malformed, expired or foreign token. The wrapped message says which.
+// malformed, expired or foreign token. The wrapping error names the cause.
 var ErrUnauthorized = errors.New("localstack: unauthorized")
 
 // JWTAuthorizer verifies bearer tokens the way an API Gateway HTTP API JWT
-// authorizer does: the token comes from the Authorization header, with or
-// without a "Bearer " prefix; it must be signed with an RSA algorithm by a
-// key from the issuer's JSON Web Key Set; "iss" must equal Issuer; "aud",
-// or "client_id" when the token has no "aud", must be one of Audience; and
-// "exp" and "nbf" must hold. Its methods are safe for concurrent use.
+// authorizer does. The token comes from the Authorization header, with or
+// without a "Bearer " prefix. It must be signed with an RSA algorithm by a
+// key from the issuer's JSON Web Key Set, and "iss" must equal Issuer.
+// Its "aud", or "client_id" when it has no "aud", must be one of Audience,
+// and "exp" and "nbf" must hold. Its methods are safe for concurrent use.
 type JWTAuthorizer struct {
 	// Issuer is the expected "iss", such as the user pool's issuer URL.
 	Issuer string
@@ -41,8 +41,8 @@ type JWTAuthorizer struct {
 	// Audience lists the accepted app client ids.
 	Audience []string
 
-	// JWKSURL is where the keys are fetched. Default Issuer +
-	// "/.well-known/jwks.json", where Cognito serves them.
+	// JWKSURL is the address of the key set. Default Issuer +
+	// "/.well-known/jwks.json", the address Cognito serves it at.
 	JWKSURL string
 
 	// HTTPClient fetches the keys. Default a client with a 10 s timeout.
@@ -168,7 +168,7 @@ func (a *JWTAuthorizer) fetchKeys(ctx context.Context) (map[string]*rsa.PublicKe
 	return parseJWKS(io.LimitReader(resp.Body, 1<<20))
 }
 
-// parseJWKS decodes the RSA keys of a JSON Web Key Set; other key types
+// parseJWKS decodes the RSA keys of a JSON Web Key Set. Other key types
 // are skipped.
 func parseJWKS(r io.Reader) (map[string]*rsa.PublicKey, error) {
 	var set struct {

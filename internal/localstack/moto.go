@@ -11,8 +11,8 @@ import (
 )
 
 // motoStartTimeout bounds how long StartMoto waits for moto_server to
-// answer. It imports many Python modules at start-up: about one second on
-// an idle two-core machine, several on a loaded one.
+// respond. It imports many Python modules at start-up, which took about one
+// second on an idle two-core machine and over three on a loaded one.
 const motoStartTimeout = 60 * time.Second
 
 // Moto is a moto_server process serving the AWS APIs that the local stack
@@ -35,7 +35,7 @@ func MotoPath() string {
 }
 
 // StartMoto starts moto_server (path from MotoPath) on a free 127.0.0.1
-// port and waits until it answers. Its output goes to output, which may be
+// port and waits until it responds. Its output goes to output, which may be
 // nil. Call Stop when done.
 func StartMoto(ctx context.Context, path string, output io.Writer) (*Moto, error) {
 	addr, err := freeAddr()
@@ -58,7 +58,7 @@ func StartMoto(ctx context.Context, path string, output io.Writer) (*Moto, error
 	return m, nil
 }
 
-// waitReady polls moto's own API until it answers with any status.
+// waitReady polls moto's own API until it responds with any status.
 func (m *Moto) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, motoStartTimeout)
 	defer cancel()
@@ -78,7 +78,7 @@ func (m *Moto) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("localstack: moto_server did not answer on %s within %s: %w",
+			return fmt.Errorf("localstack: moto_server did not respond on %s within %s: %w",
 				m.URL, motoStartTimeout, context.Cause(ctx))
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -26,7 +26,7 @@ type SQSAPI interface {
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 }
 
-// SQSPoller stands in for Lambda's SQS event source mapping with
+// SQSPoller does the work of Lambda's SQS event source mapping with
 // ReportBatchItemFailures turned on: it receives a batch, invokes the
 // function with an events.SQSEvent, and deletes the messages that the
 // response does not list in batchItemFailures. When the invocation fails,

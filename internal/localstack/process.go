@@ -11,14 +11,15 @@ import (
 )
 
 // stopGrace is how long a stopped process group gets between SIGTERM and
-// SIGKILL. The emulator and moto_server both exit within a few hundred
-// milliseconds of SIGTERM.
+// SIGKILL. In local runs the emulator and moto_server exited within a few
+// hundred milliseconds of SIGTERM.
 const stopGrace = 3 * time.Second
 
 // Process is a child process that runs in its own process group, so that
-// Stop also ends the processes it started (the emulator's function
-// process, moto_server's workers). A terminal's Ctrl-C does not reach the
-// group: the parent decides when its children stop.
+// Stop also ends the processes it started in that group. Stop also ends
+// its direct children in other groups, such as the emulator's function
+// process. A terminal's Ctrl-C does not reach the group, so the parent
+// decides when its children stop.
 type Process struct {
 	name string
 	cmd  *exec.Cmd
@@ -28,9 +29,9 @@ type Process struct {
 	stopOnce sync.Once
 }
 
-// StartProcess starts cmd in a new process group. The kernel sends the
-// child SIGKILL if the parent dies without stopping it, so a killed parent
-// leaves no emulator or moto_server behind.
+// StartProcess starts cmd in a new process group. Linux sends the child
+// SIGKILL when the parent dies without stopping it (the parent-death
+// signal), so a killed parent leaves no emulator or moto_server behind.
 func StartProcess(name string, cmd *exec.Cmd) (*Process, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}

@@ -120,7 +120,7 @@ type getSecretValueInput struct {
 	VersionStage string `json:"VersionStage"`
 }
 
-// ServeHTTP answers one AWS JSON 1.1 request.
+// ServeHTTP serves one AWS JSON 1.1 request.
 func (s *SecretsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		writeAWSError(w, http.StatusNotFound, "UnknownOperationException",

@@ -73,7 +73,7 @@ func (s *VisibilityServer) Close() error {
 	return s.http.Close()
 }
 
-// ServeHTTP answers one AWS JSON 1.0 request.
+// ServeHTTP serves one AWS JSON 1.0 request.
 func (s *VisibilityServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(code, msg string) {
 		w.Header().Set("X-Amzn-ErrorType", code)
