@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,6 +120,30 @@ func TestDemo(t *testing.T) {
 				t.Errorf("temporary directory %s still exists after a passing demo", dir)
 			}
 		})
+	}
+}
+
+func TestDemoInterruptedDuringStart(t *testing.T) {
+	cmd, exited, lines := startCommand(t, "demo", "-repo="+repoRoot(t))
+	// The build runs from the start until after the pools are up, so the
+	// signal arrives while go build and possibly moto_server run.
+	lines.waitFor(t, `ok  Cognito pool for Skylark`, commandTimeout)
+	family := descendants(cmd.Process.Pid)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
+			t.Errorf("exit = %v, want status %d\n%s", err, exitInterrupted, lines.text())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("demo did not exit within 30s of SIGINT\n%s", lines.text())
+	}
+	lines.waitFor(t, `FAIL  stack: interrupted`, time.Second)
+	for _, p := range family {
+		assertProcessGone(t, p)
 	}
 }
 

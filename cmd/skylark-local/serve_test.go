@@ -17,13 +17,31 @@ import (
 	cognitosrp "github.com/alexrudd/cognito-srp/v4"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/streamkit/skylark-lambda/internal/localstack"
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 )
 
-func TestServe(t *testing.T) {
-	cmd := exec.Command(binary, "serve", "-repo="+repoRoot(t))
+// sendMessage sends body to the queue at queueURL on the SQS endpoint.
+func sendMessage(t *testing.T, endpoint, queueURL, body string) {
+	t.Helper()
+	client := sqs.NewFromConfig(testenv.AWSConfig(t), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	_, err := client.SendMessage(testenv.Context(t), &sqs.SendMessageInput{
+		QueueUrl: aws.String(queueURL), MessageBody: aws.String(body),
+	})
+	if err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+}
+
+// startCommand starts the built command and returns it, a channel that
+// receives its exit, and its output lines. The process is killed when the
+// test ends, in case the test stopped before it did.
+func startCommand(t *testing.T, args ...string) (*exec.Cmd, <-chan error, *lineReader) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -34,10 +52,29 @@ func TestServe(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-	})
-	lines := newLineReader(stdout)
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, exited, newLineReader(stdout)
+}
+
+func TestServe(t *testing.T) {
+	tests := []struct {
+		name, moto string
+	}{
+		{"moto_server", "on"},
+		{"built-in endpoints", "off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.moto == "on" && localstack.MotoPath() == "" {
+				testenv.Require(t, "moto_server", "install the Python package moto[server]")
+			}
+			testServe(t, tt.moto)
+		})
+	}
+}
+
+func testServe(t *testing.T, moto string) {
+	cmd, exited, lines := startCommand(t, "serve", "-moto="+moto, "-repo="+repoRoot(t))
 
 	gateway := lines.waitFor(t, `gateway \(HTTP API \+ JWT\)\s+(http://127\.0\.0\.1:\d+)`, commandTimeout)
 	credsPath := lines.waitFor(t, `end users\s+(\S+end-users\.json)`, 30*time.Second)
@@ -58,9 +95,16 @@ func TestServe(t *testing.T) {
 	envFile := lines.waitFor(t, `env\.json\s+(\S+)`, time.Second)
 	assertEnvJSON(t, envFile)
 
+	if moto == "on" {
+		sqsURL := lines.waitFor(t, `aws --endpoint-url (http://127\.0\.0\.1:\d+) sqs`, time.Second)
+		queueURL := lines.waitFor(t, `--queue-url (\S+)`, time.Second)
+		sendMessage(t, sqsURL, queueURL, `{"version":1,"data_source_id":"feature-02","fields":{"title":"Feature 02 (restored)"}}`)
+		lines.waitFor(t, `ingest   message \S+ applied data source feature-02: updated title`, 30*time.Second)
+	}
+
 	family := descendants(cmd.Process.Pid)
-	if len(family) < 4 {
-		t.Errorf("serve runs %d child processes, want at least the two emulators and their functions", len(family))
+	if len(family) < 3 {
+		t.Errorf("serve runs %d child processes, want at least the two emulators and the viewing function", len(family))
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
