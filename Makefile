@@ -13,7 +13,7 @@ BUILD_DIR ?= build
 LAMBDA_GOFLAGS = -tags lambda.norpc -trimpath -ldflags='-s -w'
 LAMBDA_ENV = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
-.PHONY: build build-IngestFunction build-ViewingFunction host test lint clean
+.PHONY: build build-IngestFunction build-ViewingFunction host test bench lint clean
 
 ## build: both functions for Lambda (linux/arm64) into build/<LogicalId>/bootstrap
 build:
@@ -39,6 +39,10 @@ host:
 ## test: every check and test, as CI runs them
 test:
 	./scripts/test.sh
+
+## bench: run the benchmarks and print one table of ratios against their goals
+bench:
+	$(GO) run ./cmd/benchreport
 
 ## lint: validate the SAM template
 lint:

@@ -16,6 +16,10 @@ const (
 	atLeast
 	// valueAtMost: the value of ours, in unit, must not exceed the goal.
 	valueAtMost
+	// diffAtMost: ours - baseline, in unit, must not exceed the goal.
+	diffAtMost
+	// ratioOnly: ours / baseline is reported with no goal.
+	ratioOnly
 )
 
 // comparison is one row of the report.
@@ -43,9 +47,13 @@ func packages() []benchPackage {
 			names[c.pkg] = make(map[string]bool)
 		}
 		for _, b := range []string{c.ours, c.baseline} {
-			if b != "" {
-				names[c.pkg][strings.TrimPrefix(b, "Benchmark")] = true
+			if b == "" {
+				continue
 			}
+			// go test matches sub-benchmarks level by level, so select the
+			// top-level benchmark and let it run all its cases.
+			top, _, _ := strings.Cut(strings.TrimPrefix(b, "Benchmark"), "/")
+			names[c.pkg][top] = true
 		}
 	}
 	var pkgs []benchPackage
@@ -98,6 +106,14 @@ func evaluateOne(c comparison, results map[string]*result) row {
 		return r
 	}
 	switch c.kind {
+	case ratioOnly:
+		r.value = fmt.Sprintf("%.2fx", ours/base)
+		r.goal, r.verdict = "-", "-"
+	case diffAtMost:
+		diff := ours - base
+		r.value = fmt.Sprintf("%+.3g %s", diff, unit)
+		r.goal = fmt.Sprintf("<= %.3g %s", c.goal, unit)
+		r.verdict = verdict(diff <= c.goal)
 	case atMost:
 		ratio := ours / base
 		r.value = fmt.Sprintf("%.2fx", ratio)

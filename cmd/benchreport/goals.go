@@ -2,6 +2,12 @@ package main
 
 const modulePath = "github.com/streamkit/skylark-lambda/"
 
+// fixedBenchtimes overrides -benchtime for packages whose benchmark
+// iterations start processes: a fixed count keeps their run short.
+var fixedBenchtimes = map[string]string{
+	modulePath + "internal/packaging": "10x",
+}
+
 // comparisons lists the report's rows: each promise of the project, the two
 // benchmarks that measure it side by side, and its goal.
 func comparisons() []comparison {
@@ -35,6 +41,36 @@ func comparisons() []comparison {
 			name: "viewing: warm handler vs direct HTTP calls",
 			pkg:  modulePath + "functions/viewing", ours: "BenchmarkHandlerWarm", baseline: "BenchmarkRawHTTPTwoCalls",
 			kind: atMost, goal: 1.2,
+		},
+		{
+			name: "cold start: ingest vs hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkColdStart/ingest/s3-test-event", baseline: "BenchmarkColdStart/hello",
+			unit: "ms/cold", kind: ratioOnly,
+		},
+		{
+			name: "cold start: viewing vs hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkColdStart/viewing/no-claims", baseline: "BenchmarkColdStart/hello",
+			unit: "ms/cold", kind: ratioOnly,
+		},
+		{
+			name: "init CPU: ingest beyond hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkColdStart/ingest/s3-test-event", baseline: "BenchmarkColdStart/hello",
+			unit: "init-cpu-ms", kind: diffAtMost, goal: 50,
+		},
+		{
+			name: "init CPU: viewing beyond hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkColdStart/viewing/no-claims", baseline: "BenchmarkColdStart/hello",
+			unit: "init-cpu-ms", kind: diffAtMost, goal: 50,
+		},
+		{
+			name: "warm invoke: ingest vs hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkWarmInvoke/ingest/native-update", baseline: "BenchmarkWarmInvoke/hello",
+			unit: "µs/warm", kind: ratioOnly,
+		},
+		{
+			name: "warm invoke: viewing vs hello-world",
+			pkg:  modulePath + "internal/packaging", ours: "BenchmarkWarmInvoke/viewing/v2", baseline: "BenchmarkWarmInvoke/hello",
+			unit: "µs/warm", kind: ratioOnly,
 		},
 	}
 }

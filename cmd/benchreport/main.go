@@ -42,6 +42,12 @@ func main() {
 	}
 
 	rows := evaluate(comparisons(), results)
+	sizes, err := binarySizes()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchreport: %v\n", err)
+		failed = true
+	}
+	rows = append(rows, sizes...)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "measure\tvalue\tgoal\tholds\tdetail")
 	for _, r := range rows {
@@ -59,10 +65,11 @@ func main() {
 // runBenchmarks runs the benchmarks of one package with memory statistics
 // and returns the combined output of go test.
 func runBenchmarks(pkg benchPackage, count int, benchtime string) (string, error) {
+	if fixed, ok := fixedBenchtimes[pkg.path]; ok {
+		benchtime = fixed
+	}
 	args := []string{"test", "-run", "^$", "-bench", pkg.pattern, "-benchmem",
 		"-count", fmt.Sprint(count), "-benchtime", benchtime, pkg.path}
-	cmd := exec.Command("go", args...)
-	cmd.Stderr = nil
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command("go", args...).CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
