@@ -23,13 +23,19 @@ type viewingCase struct {
 	asset  string // uid or data source id of a seeded asset
 	want   int
 	reason string
+
+	// playback, when set, is the start of a tokenised_url the response must
+	// contain: the stream URL that the ingest step wrote.
+	playback string
 }
 
 func viewingCases() []viewingCase {
 	return []viewingCase{
-		{user: "premium-viewer", asset: joyUID, want: http.StatusCreated, reason: "has the asset's plan"},
+		{user: "premium-viewer", asset: joyUID, want: http.StatusCreated, reason: "has the asset's plan",
+			playback: expectedAfterIngest()[joyUID].ovps[ingestAccount]},
 		{user: "basic-viewer", asset: joyUID, want: http.StatusForbidden, reason: "lacks the asset's plan"},
-		{user: "free-viewer", asset: trailerDataSource, want: http.StatusCreated, reason: "free asset"},
+		{user: "free-viewer", asset: trailerDataSource, want: http.StatusCreated, reason: "free asset",
+			playback: expectedAfterIngest()[trailerDataSource].ovps[ingestAccount]},
 		{user: "", asset: joyUID, want: http.StatusUnauthorized, reason: "no token, through the gateway"},
 	}
 }
@@ -72,11 +78,16 @@ func (st *stack) runViewings(ctx context.Context, p *printer, gatewayURL string)
 			return good, len(viewingCases()), fmt.Errorf("viewing as %s: %w", userLabel, err)
 		}
 		ok := status == c.want
+		detail := describeViewing(status, body, c.reason)
+		if ok && c.playback != "" && !hasPlayback(body, c.playback) {
+			ok = false
+			detail = "no playback with the ingested stream URL " + c.playback + "; " + detail
+		}
 		if ok {
 			good++
 		}
 		rows = append(rows, []string{userLabel, assetLabel(c.asset, uid), fmt.Sprint(status), fmt.Sprint(c.want),
-			verdict(ok), describeViewing(status, body, c.reason)})
+			verdict(ok), detail})
 	}
 	p.table([]string{"USER", "ASSET", "STATUS", "EXPECTED", "CHECK", "DETAIL"}, rows)
 	return good, len(viewingCases()), nil
@@ -134,6 +145,21 @@ func postViewing(ctx context.Context, gatewayURL, uid, token string) (int, []byt
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, body, err
+}
+
+// hasPlayback reports whether a viewing response lists a tokenised_url
+// that starts with streamURL.
+func hasPlayback(body []byte, streamURL string) bool {
+	var b viewingBody
+	if json.Unmarshal(body, &b) != nil {
+		return false
+	}
+	for _, pb := range b.Playback {
+		if strings.HasPrefix(pb.TokenisedURL, streamURL) {
+			return true
+		}
+	}
+	return false
 }
 
 // describeViewing summarises a response body: the playback URLs without
