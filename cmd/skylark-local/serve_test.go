@@ -17,8 +17,8 @@ import (
 	cognitosrp "github.com/alexrudd/cognito-srp/v4"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/streamkit/skylark-lambda/internal/localstack"
 	"github.com/streamkit/skylark-lambda/internal/testenv"
