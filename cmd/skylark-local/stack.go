@@ -11,11 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/streamkit/skylark-lambda/internal/localstack"
 	"github.com/streamkit/skylark-lambda/pkg/auth/cognitotest"
@@ -29,13 +25,6 @@ const modulePath = "github.com/streamkit/skylark-lambda"
 const (
 	ingestPackage  = "./functions/ingest"
 	viewingPackage = "./functions/viewing"
-)
-
-// Dummy credentials that the functions and the SDK clients sign with. The
-// local endpoints accept any.
-const (
-	dummyAccessKeyID     = "AKIALOCALSTACKDEMO01"
-	dummySecretAccessKey = "local-stack-dummy-secret-access-key"
 )
 
 // stackOptions configures startStack.
@@ -117,7 +106,7 @@ func startStack(ctx context.Context, opts stackOptions) (*stack, error) {
 	if err := st.startSkylark(); err != nil {
 		return nil, err
 	}
-	p.step("fake Skylark API", "%s  %d assets", st.skylark.URL, len(st.assetUIDs)/2)
+	p.step("fake Skylark API", "%s  %d assets", st.skylark.URL, len(seedAssets()))
 
 	if err := st.startAWS(ctx, creds); err != nil {
 		return nil, err
@@ -209,20 +198,20 @@ func (st *stack) startSkylark() error {
 		st.assetUIDs[uid] = uid
 		if ds, ok := a["data_source_id"].(string); ok {
 			st.assetUIDs[ds] = uid
-		} else {
-			st.assetUIDs[a["title"].(string)] = uid
 		}
 	}
 	// Skylark checks entitlements itself too: only the premium viewer
 	// holds the premium plan.
 	for _, u := range endUsers() {
-		if u.Plans != "" && json.Valid([]byte(u.Plans)) && containsPlan(u.Plans, premiumPlanUID) {
+		if containsPlan(u.Plans, premiumPlanUID) {
 			st.skylark.GrantEntitlement(u.Sub, premiumPlanURL)
 		}
 	}
 	return nil
 }
 
+// containsPlan reports whether plans, a custom:plans value holding a JSON
+// array, lists the plan uid.
 func containsPlan(plans, uid string) bool {
 	var list []string
 	if json.Unmarshal([]byte(plans), &list) != nil {
@@ -234,102 +223,6 @@ func containsPlan(plans, uid string) bool {
 		}
 	}
 	return false
-}
-
-// startAWS starts the Secrets Manager and SQS endpoints: moto_server when
-// it is used, otherwise the built-in endpoints.
-func (st *stack) startAWS(ctx context.Context, secret string) error {
-	p := st.opts.progress
-	if !st.opts.useMoto {
-		var err error
-		st.secretsServer, err = localstack.StartSecretsServer(region)
-		if err != nil {
-			return err
-		}
-		st.closers = append(st.closers, func() { st.secretsServer.Close() })
-		if _, err := st.secretsServer.PutSecret(secretName, secret); err != nil {
-			return err
-		}
-		st.secretsURL = st.secretsServer.URL
-		p.step("Secrets Manager", "built-in endpoint %s  secret %s", st.secretsURL, secretName)
-
-		// The ingest function changes the visibility timeout of a message
-		// it reports for retry; this endpoint keeps that call on this
-		// machine and records it.
-		st.visibility, err = localstack.StartVisibilityServer(region)
-		if err != nil {
-			return err
-		}
-		st.closers = append(st.closers, func() { st.visibility.Close() })
-		st.sqsURL = st.visibility.URL
-		p.step("SQS", "moto_server not used: no queues; ChangeMessageVisibility recorded at %s", st.sqsURL)
-		return nil
-	}
-
-	start := time.Now()
-	moto, err := localstack.StartMoto(ctx, st.opts.motoPath, newLineWriter("moto_server", st.opts.logs, nil))
-	if err != nil {
-		return err
-	}
-	st.moto = moto
-	st.closers = append(st.closers, moto.Stop)
-	st.secretsURL, st.sqsURL = moto.URL, moto.URL
-	p.step("moto_server", "%s  pid %d  (%s)", moto.URL, moto.Pid(), seconds(time.Since(start)))
-
-	cfg := awsConfig()
-	secrets := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(moto.URL) })
-	if _, err := secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
-		Name: aws.String(secretName), SecretString: aws.String(secret),
-	}); err != nil {
-		return fmt.Errorf("create secret %s in moto_server: %w", secretName, err)
-	}
-	p.step("Secrets Manager", "moto_server  secret %s", secretName)
-
-	st.queues = sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(moto.URL) })
-	if err := st.createQueues(ctx); err != nil {
-		return err
-	}
-	p.step("SQS", "moto_server  %s -> dead-letter queue %s", ingestQueueName, deadLetterQueueName)
-	return nil
-}
-
-// createQueues creates the dead-letter queue and the ingest queue with a
-// redrive policy, as the template does.
-func (st *stack) createQueues(ctx context.Context) error {
-	dlq, err := st.queues.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(deadLetterQueueName)})
-	if err != nil {
-		return fmt.Errorf("create queue %s: %w", deadLetterQueueName, err)
-	}
-	st.dlqURL = aws.ToString(dlq.QueueUrl)
-	dlqARN, err := st.queueAttribute(ctx, st.dlqURL, "QueueArn")
-	if err != nil {
-		return err
-	}
-	redrive, _ := json.Marshal(map[string]string{"deadLetterTargetArn": dlqARN, "maxReceiveCount": "5"})
-	q, err := st.queues.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(ingestQueueName),
-		Attributes: map[string]string{
-			"RedrivePolicy":     string(redrive),
-			"VisibilityTimeout": "180",
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("create queue %s: %w", ingestQueueName, err)
-	}
-	st.queueURL = aws.ToString(q.QueueUrl)
-	st.queueARN, err = st.queueAttribute(ctx, st.queueURL, "QueueArn")
-	return err
-}
-
-func (st *stack) queueAttribute(ctx context.Context, queueURL, name string) (string, error) {
-	out, err := st.queues.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(queueURL),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeName(name)},
-	})
-	if err != nil {
-		return "", fmt.Errorf("read %s of %s: %w", name, queueURL, err)
-	}
-	return out.Attributes[name], nil
 }
 
 // startFunctions runs both bootstraps under the emulator.
@@ -368,16 +261,6 @@ func (st *stack) close() {
 		st.closers[i]()
 	}
 	st.closers = nil
-}
-
-// awsConfig returns the SDK configuration of the command's own clients:
-// dummy static credentials and the stack's region, nothing read from the
-// environment or ~/.aws.
-func awsConfig() aws.Config {
-	return aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, ""),
-	}
 }
 
 // randomString returns n random bytes as hex.
