@@ -40,7 +40,7 @@ func (st *stack) startAWS(ctx context.Context, secret string) error {
 		p.step("Secrets Manager", "built-in endpoint %s  secret %s", st.secretsURL, secretName)
 
 		// The ingest function changes the visibility timeout of a message
-		// it reports for retry; this endpoint keeps that call on this
+		// it reports for retry. This endpoint keeps that call on this
 		// machine and records it.
 		st.visibility, err = localstack.StartVisibilityServer(region)
 		if err != nil {
@@ -80,7 +80,7 @@ func (st *stack) startAWS(ctx context.Context, secret string) error {
 }
 
 // createQueues creates the dead-letter queue and the ingest queue with a
-// redrive policy, as the template does.
+// redrive policy, like the queues in template.yaml.
 func (st *stack) createQueues(ctx context.Context) error {
 	dlq, err := st.queues.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(deadLetterQueueName)})
 	if err != nil {
