@@ -253,13 +253,10 @@ func (st *stack) ingestThroughQueue(ctx context.Context, samples []loadedSample)
 			return nil, err
 		}
 		if batch == nil {
+			// SQS may return fewer messages than are visible; keep
+			// receiving until every sample has been delivered once.
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("only %d of %d sample messages were received: %w", seen, len(samples), ctx.Err())
-			}
-			// Messages reported for retry come back after their
-			// visibility timeout; nothing else is outstanding.
-			if len(run.failed) > 0 && seen+len(run.failed) >= len(samples) {
-				break
 			}
 			time.Sleep(100 * time.Millisecond)
 			continue
