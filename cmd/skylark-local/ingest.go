@@ -253,7 +253,7 @@ func (st *stack) ingestThroughQueue(ctx context.Context, samples []loadedSample)
 			return nil, err
 		}
 		if batch == nil {
-			// SQS may return fewer messages than are visible; keep
+			// SQS may return fewer messages than are visible, so keep
 			// receiving until every sample has been delivered once.
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("only %d of %d sample messages were received: %w", seen, len(samples), ctx.Err())
