@@ -158,8 +158,8 @@ func (st *stack) printServeInfo(p *printer, gatewayURL, envFile, credsPath strin
 		p.line("  aws --endpoint-url %s sqs send-message --queue-url %s \\", st.sqsURL, st.queueURL)
 		p.line("  --message-body '{\"version\":1,\"data_source_id\":\"%s\",\"fields\":{\"title\":\"Trailer 01 (final cut)\"}}'", trailerDataSource)
 	}
-	p.line("# with SAM and Docker on Linux (sam passes only the variables template.yaml declares,")
-	p.line("# so the AWS_ENDPOINT_URL_* entries apply only where the template declares them)")
+	p.line("# with SAM and Docker on Linux (template.yaml declares the AWS_ENDPOINT_URL_* variables")
+	p.line("# empty, so env.json can point the functions at this stack)")
 	p.line("sam local invoke %s -e events/ingest-s3-put.json --env-vars %s --docker-network host", ingestLogicalID, envFile)
 }
 

@@ -131,5 +131,12 @@ func reservedEnv(name string) bool {
 		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ":
 		return true
 	}
-	return strings.HasPrefix(name, "AWS_LAMBDA_") || strings.HasPrefix(name, "AWS_ENDPOINT_URL")
+	return strings.HasPrefix(name, "AWS_LAMBDA_")
+}
+
+// sdkEndpointEnv reports whether name is one of the AWS SDK's endpoint
+// variables. The template declares them empty, which the SDK ignores, so
+// that sam local invoke --env-vars can point the functions at emulators.
+func sdkEndpointEnv(name string) bool {
+	return strings.HasPrefix(name, "AWS_ENDPOINT_URL_")
 }
