@@ -63,13 +63,36 @@ func ValidateDataSourceID(id string) error {
 		}
 	}
 	if reason == "" {
-		if dec, err := url.PathUnescape(id); err == nil && strings.Contains(dec, "/") {
-			reason = `must not contain an escaped "/" (%2F); pass the decoded id, ` +
-				`and note that an id containing "/" cannot be used in a URL path`
-		}
+		reason = escapedPathReason(id)
 	}
 	if reason != "" {
 		return &ArgumentError{Name: "data source id", Value: id, Reason: reason}
 	}
 	return nil
+}
+
+// maxDecodeRounds is how many rounds of percent-decoding
+// ValidateDataSourceID looks through.
+const maxDecodeRounds = 2
+
+// escapedPathReason returns why id must not go into a URL path once
+// percent-decoded, or "".
+func escapedPathReason(id string) string {
+	for range maxDecodeRounds {
+		dec, err := url.PathUnescape(id)
+		if err != nil || dec == id {
+			return ""
+		}
+		switch {
+		case strings.Contains(dec, "/"):
+			return `must not contain an escaped "/" (such as %2F); pass the decoded id, ` +
+				`and note that an id containing "/" cannot be used in a URL path`
+		case dec == "." || dec == "..":
+			return `must not be an escaped "." or ".." (such as %2E%2E)`
+		case strings.ContainsFunc(dec, unicode.IsControl):
+			return "must not contain an escaped control character (such as %00)"
+		}
+		id = dec
+	}
+	return ""
 }
