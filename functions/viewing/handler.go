@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -140,6 +142,12 @@ func (h *Handler) serve(ctx context.Context, req *request) (*response, *outcome)
 		return fail(&apiError{status: http.StatusUnauthorized, code: codeUnauthenticated,
 			message: "No signed-in user. Send the user's token in the Authorization header " +
 				"to the API Gateway endpoint."})
+	}
+	if strings.ContainsFunc(sub, unicode.IsControl) {
+		// Skylark rejects such a user_identifier; say so here instead of
+		// reporting a failure of the video platform.
+		return fail(&apiError{status: http.StatusUnauthorized, code: codeUnauthenticated,
+			message: "The signed-in user's id (the sub claim) contains control characters."})
 	}
 	o.sub, o.authorizer = sub, req.authorizer.kind
 
