@@ -64,6 +64,10 @@ type Option func(*Client) error
 // is where authentication belongs: the Skylark client never sets the
 // Authorization or Cache-Control headers itself. The default is a new
 // http.Client using http.DefaultTransport, which sends no credentials.
+//
+// NewClient uses a copy of hc whose CheckRedirect stops at the first
+// response, so redirects are never followed (a 3xx response is an
+// *ErrorResponse). hc itself is left as it is.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
@@ -123,9 +127,49 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.httpClient = withoutRedirects(c.httpClient)
 	c.Assets = &AssetsService{client: c}
 	c.Viewings = &ViewingsService{client: c}
 	return c, nil
+}
+
+// withoutRedirects returns a copy of hc that returns 3xx responses instead
+// of following them. A redirect to another host would otherwise carry the
+// request there, and an authenticating Transport adds the token again on
+// every hop. The caller's http.Client is not modified.
+func withoutRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}
+	cp.Transport = locationGuard{base: hc.Transport}
+	return &cp
+}
+
+// locationGuard blanks a 3xx response's Location header when it is not a
+// valid URL. http.Client parses Location before it calls CheckRedirect, and
+// on failure returns an error that quotes the whole header, query included.
+// With the header blanked, the client returns the response and
+// checkResponse reports the invalid Location without its text.
+type locationGuard struct {
+	base http.RoundTripper
+}
+
+func (g locationGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := g.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return resp, err
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if _, perr := req.URL.Parse(loc); perr != nil {
+			resp.Header.Set("Location", "")
+		}
+	}
+	return resp, nil
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {

@@ -18,7 +18,10 @@
 // A non-2xx response becomes an *ErrorResponse carrying the status, Skylark's
 // skylark_error_code, its message and form validation errors. Use errors.Is
 // with ErrNotFound, ErrUnauthorized, ErrForbidden and ErrNotEntitled, and the
-// Temporary and RetryAfter methods to decide whether to try again later. A 2xx
+// Temporary and RetryAfter methods to decide whether to try again later.
+// Redirects are never followed, because a redirect to another host would
+// carry the request and its token there: a 3xx response is a permanent
+// *ErrorResponse whose Location names the target. A 2xx
 // response whose body is not the expected JSON becomes a *DecodeError. An
 // argument that would produce an invalid URL or request is rejected before
 // anything is sent, with an *ArgumentError (errors.Is ErrInvalidArgument).

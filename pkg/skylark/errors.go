@@ -66,6 +66,12 @@ type ErrorResponse struct {
 	// RetryAfterDelay is the wait the Retry-After header asked for, 0 when
 	// it is absent.
 	RetryAfterDelay time.Duration
+
+	// Location is the target of a 3xx response's Location header, as
+	// scheme, host and path without user information, query or fragment.
+	// It is empty for other statuses and when the header is absent or
+	// invalid. The client never follows redirects.
+	Location string
 }
 
 // Error returns the method, path, status, code and messages on one line.
@@ -114,7 +120,8 @@ func (e *ErrorResponse) Is(target error) bool {
 }
 
 // Temporary reports whether the same request may succeed later: true for
-// 429 and every 5xx status.
+// 429 and every 5xx status. A redirect (3xx) is permanent: the base URL has
+// to change.
 func (e *ErrorResponse) Temporary() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
@@ -143,12 +150,38 @@ func checkResponse(resp *http.Response, now time.Time) error {
 		e.Method = resp.Request.Method
 		e.Path = resp.Request.URL.EscapedPath()
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		describeRedirect(e, resp)
+		return e
+	}
 	if resp.Body != nil {
 		// A read error leaves a partial body, which is parsed like any other.
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 		parseErrorBody(e, data)
 	}
 	return e
+}
+
+// describeRedirect sets Location and a Message that asks the operator to
+// fix the base URL. A redirect usually means the base URL uses http where
+// the server wants https, names another host, or has a path the server
+// rewrites.
+func describeRedirect(e *ErrorResponse, resp *http.Response) {
+	const fix = "redirects are not followed, so fix the base URL (SKYLARK_BASE_URL): " +
+		"for example https instead of http, the host the redirect names, or a path " +
+		"with a trailing slash"
+	if len(resp.Header.Values("Location")) == 0 {
+		e.Message = "Skylark redirected without a Location header; " + fix
+		return
+	}
+	// Location resolves a relative target against the request URL.
+	target, err := resp.Location()
+	if err != nil || target.Host == "" {
+		e.Message = "Skylark redirected to an invalid Location; " + fix
+		return
+	}
+	e.Location = target.Scheme + "://" + target.Host + target.EscapedPath()
+	e.Message = "Skylark redirected to " + e.Location + "; " + fix
 }
 
 // errorBody is the union of the error body shapes Skylark and Django REST
