@@ -11,8 +11,22 @@ import (
 // assetInfo is the part of a Skylark asset the viewing function needs: the
 // asset's self path for the viewing request and the plan keys that grant it.
 type assetInfo struct {
-	Self  string
-	Plans []string // plan keys (see planKey); empty means open to any signed-in user
+	Self string
+
+	// Plans are the keys (see planKey) of the plans that grant the asset.
+	Plans []string
+
+	// InvalidPlanURLs is the asset's plan_urls as JSON, shortened for logs,
+	// when an entry of it names no plan ("", "/", null). Such entries grant
+	// nothing, so an asset whose plan_urls contains only such entries is open
+	// to no user. It is "" when every entry is valid.
+	InvalidPlanURLs string
+}
+
+// free reports whether the asset is open to any signed-in user: its
+// plan_urls is absent, null or an empty list.
+func (a assetInfo) free() bool {
+	return len(a.Plans) == 0 && a.InvalidPlanURLs == ""
 }
 
 // assetCache keeps recent asset look-ups of a warm container. Entries expire

@@ -172,9 +172,20 @@ func (h *Handler) serve(ctx context.Context, req *request) (*response, *outcome)
 		return fail(classifyUpstream(err, stepGetAsset, workCtx.Err() != nil))
 	}
 
+	if info.InvalidPlanURLs != "" {
+		o.invalidPlanURLs = info.InvalidPlanURLs
+	}
 	userPlans := parsePlans(req.authorizer.claims[h.plansClaim])
-	if !entitled(info.Plans, userPlans) {
-		return fail(notEntitled(req.authorizer, h.plansClaim))
+	if !entitled(info, userPlans) {
+		e := notEntitled(req.authorizer, h.plansClaim)
+		if len(info.Plans) == 0 {
+			// Failing closed: entries that name no plan must not make a
+			// restricted asset free.
+			e.cause = fmt.Errorf("viewing: asset %s has plan_urls %s with no valid plan, "+
+				"so no user is entitled; fix the asset's plan_urls in Skylark",
+				uid, info.InvalidPlanURLs)
+		}
+		return fail(e)
 	}
 
 	viewing, err := h.viewings.Create(workCtx, &skylark.ViewingRequest{
@@ -209,10 +220,22 @@ func (h *Handler) fetchAsset(ctx context.Context, uid string) (assetInfo, error)
 		return assetInfo{}, fmt.Errorf("viewing: asset %s has no self path", uid)
 	}
 	info := assetInfo{Self: asset.Self}
+	invalid := false
 	for _, ref := range asset.PlanURLs {
-		if key := planKey(ref); key != "" {
-			info.Plans = append(info.Plans, key)
+		key := planKey(ref)
+		if key == "" {
+			invalid = true
+			continue
 		}
+		info.Plans = append(info.Plans, key)
+	}
+	if invalid {
+		// The JSON shows what the entries were: a JSON null decodes as "".
+		raw, ok := asset.Get("plan_urls")
+		if !ok {
+			raw = []byte(fmt.Sprintf("%q", asset.PlanURLs))
+		}
+		info.InvalidPlanURLs = shortenForLog(string(raw))
 	}
 	return info, nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -18,11 +20,31 @@ type outcome struct {
 	cached     bool
 	playbacks  int
 	err        *apiError
+
+	// invalidPlanURLs is the asset's plan_urls when some entries name no
+	// plan (see assetInfo). It raises the line to warn level, because the
+	// asset's data in Skylark needs fixing.
+	invalidPlanURLs string
+}
+
+// maxLoggedValueBytes caps a value from outside the function, such as an
+// asset's plan_urls or a claim, in a log line.
+const maxLoggedValueBytes = 512
+
+// shortenForLog returns s cut to maxLoggedValueBytes, with a note of the
+// full length when it is cut.
+func shortenForLog(s string) string {
+	if len(s) <= maxLoggedValueBytes {
+		return s
+	}
+	cut := strings.ToValidUTF8(s[:maxLoggedValueBytes], "")
+	return fmt.Sprintf("%s... (%d bytes in all)", cut, len(s))
 }
 
 // log writes one line per request with the cause that the caller never
 // receives. The level is info for success and client errors, warn for
-// throttling and error for failures on this side.
+// throttling and for data from outside the caller that the function cannot
+// use, and error for failures on this side.
 func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 	attrs := []slog.Attr{
 		slog.Int("status", status),
@@ -34,9 +56,14 @@ func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 		slog.Int64("duration_ms", elapsed.Milliseconds()),
 		slog.String("source_ip", o.sourceIP),
 	}
+	level := slog.LevelInfo
+	if o.invalidPlanURLs != "" {
+		attrs = append(attrs, slog.String("invalid_plan_urls", o.invalidPlanURLs))
+		level = slog.LevelWarn
+	}
 	if o.err == nil {
 		attrs = append(attrs, slog.Int("playbacks", o.playbacks))
-		logger.LogAttrs(context.Background(), slog.LevelInfo, "viewing: request served", attrs...)
+		logger.LogAttrs(context.Background(), level, "viewing: request served", attrs...)
 		return
 	}
 
@@ -48,7 +75,6 @@ func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 	if errors.As(o.err.cause, &perr) && perr.stack != nil {
 		attrs = append(attrs, slog.String("stack", string(perr.stack)))
 	}
-	level := slog.LevelInfo
 	switch {
 	case status >= http.StatusInternalServerError:
 		level = slog.LevelError

@@ -2,21 +2,33 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // planKey reduces a plan reference to the plan's uid, so that an asset's
 // plan_urls ("/api/plans/plan_0a1b/") match a claim that lists either the
 // same URLs or bare uids ("plan_0a1b"). A value without a slash is returned
-// trimmed but otherwise unchanged.
+// trimmed but otherwise unchanged. It returns "" when ref names no plan: an
+// empty or blank value, "/", a path with an empty segment ("/api/plans//"),
+// or a key that is "." or ".." or contains white space or control
+// characters.
 func planKey(ref string) string {
 	ref = strings.TrimSpace(ref)
-	if !strings.Contains(ref, "/") {
-		return ref
+	ref = strings.TrimSuffix(strings.TrimPrefix(ref, "/"), "/")
+	segments := strings.Split(ref, "/")
+	if slices.Contains(segments, "") {
+		return ""
 	}
-	segments := strings.Split(strings.Trim(ref, "/"), "/")
-	return segments[len(segments)-1]
+	key := segments[len(segments)-1]
+	if key == "." || key == ".." || strings.ContainsFunc(key, isSpaceOrControl) {
+		return ""
+	}
+	return key
 }
+
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
 // parsePlans reads the user's plans from a claim value in any form the
 // gateways deliver it:
@@ -77,18 +89,15 @@ func appendPlan(plans []string, ref string) []string {
 	return plans
 }
 
-// entitled reports whether a user holding userPlans may watch an asset that
-// requires one of assetPlans. An asset without plans is open to any
-// signed-in user.
-func entitled(assetPlans, userPlans []string) bool {
-	if len(assetPlans) == 0 {
+// entitled reports whether a user holding userPlans may watch asset: the
+// asset is free, or one of its plans is among userPlans.
+func entitled(asset assetInfo, userPlans []string) bool {
+	if asset.free() {
 		return true
 	}
-	for _, want := range assetPlans {
-		for _, have := range userPlans {
-			if want == have {
-				return true
-			}
+	for _, want := range asset.Plans {
+		if slices.Contains(userPlans, want) {
+			return true
 		}
 	}
 	return false
