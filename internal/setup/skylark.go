@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,7 +23,8 @@ const httpTimeout = 30 * time.Second
 // settings. Call it once per execution environment, outside the handler, so
 // that warm invocations reuse the cached token and the HTTP connections.
 // The options are applied to the client after its HTTP client, so a function
-// can choose, for example, its own retry policy.
+// can choose, for example, its own retry policy. The ID token goes only to
+// the host of SKYLARK_BASE_URL (see newHTTPClient).
 func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config, opts ...skylark.Option) (*skylark.Client, *auth.TokenSource, error) {
 	secrets := secretsmanager.NewFromConfig(awsCfg)
 	// The token source retries throttling and outages itself, with jittered
@@ -43,14 +45,28 @@ func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config, opts ...skylar
 		return nil, nil, fmt.Errorf("setup: %w", err)
 	}
 
-	httpClient := &http.Client{
-		Timeout:   httpTimeout,
-		Transport: &auth.Transport{Source: tokens, Base: http.DefaultTransport},
-	}
+	httpClient := newHTTPClient(c.SkylarkBaseURL, tokens)
 	opts = append([]skylark.Option{skylark.WithHTTPClient(httpClient)}, opts...)
 	client, err := skylark.NewClient(c.SkylarkBaseURL, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("setup: %w", err)
 	}
 	return client, tokens, nil
+}
+
+// newHTTPClient returns the HTTP client for Skylark. It adds the ID token
+// from tokens to requests for the host of baseURL only: a request for any
+// other host, such as one a redirect leads to, fails with an error wrapping
+// auth.ErrHostNotAllowed and sends nothing.
+func newHTTPClient(baseURL string, tokens *auth.TokenSource) *http.Client {
+	// An unparsable base URL leaves Host empty here, but skylark.NewClient
+	// rejects that URL, so no client is built with it.
+	var host string
+	if u, err := url.Parse(baseURL); err == nil {
+		host = u.Host
+	}
+	return &http.Client{
+		Timeout:   httpTimeout,
+		Transport: &auth.Transport{Source: tokens, Base: http.DefaultTransport, Host: host},
+	}
 }
