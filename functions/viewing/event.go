@@ -76,6 +76,14 @@ type v2Authorizer struct {
 // errNotAnEvent reports input that is not an API Gateway proxy event.
 var errNotAnEvent = errors.New("viewing: event is not an API Gateway proxy event (payload 1.0 or 2.0)")
 
+// errNoMethod reports an event without a usable HTTP method, such as one
+// without requestContext. API Gateway always sets the method.
+var errNoMethod = errors.New("viewing: event has no valid HTTP method")
+
+// maxMethodBytes caps the HTTP method. The methods of RFC 9110 are at most
+// 7 bytes (CONNECT, OPTIONS), so this leaves room for extension methods.
+const maxMethodBytes = 32
+
 // detectVersion reads only the fields that tell the payload formats apart.
 // Payload 2.0 has "version":"2.0". Payload 1.0 has "httpMethod", and also
 // "version":"1.0" when an HTTP API sends it.
@@ -101,20 +109,49 @@ func detectVersion(raw json.RawMessage) (payloadVersion, error) {
 	return payloadV2, errNotAnEvent
 }
 
-// decodeRequest decodes raw as the given payload version.
+// decodeRequest decodes raw as the given payload version. It returns an
+// error wrapping errNoMethod when the event has no valid HTTP method.
 func decodeRequest(raw json.RawMessage, version payloadVersion) (*request, error) {
+	var req *request
+	methodField := "requestContext.http.method"
 	if version == payloadV1 {
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("viewing: decode payload 1.0 event: %w", err)
 		}
-		return fromV1(&ev), nil
+		req = fromV1(&ev)
+		methodField = "httpMethod or requestContext.httpMethod"
+	} else {
+		var ev v2Request
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("viewing: decode payload 2.0 event: %w", err)
+		}
+		req = fromV2(&ev)
 	}
-	var ev v2Request
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, fmt.Errorf("viewing: decode payload 2.0 event: %w", err)
+
+	if !validMethod(req.method) {
+		return nil, fmt.Errorf("%w: payload %s event has %s %q, want a method such as POST",
+			errNoMethod, version, methodField, shortenForLog(req.method))
 	}
-	return fromV2(&ev), nil
+	return req, nil
+}
+
+// validMethod reports whether method is a non-empty HTTP token (RFC 9110,
+// section 5.6.2) of at most maxMethodBytes.
+func validMethod(method string) bool {
+	if method == "" || len(method) > maxMethodBytes {
+		return false
+	}
+	for i := 0; i < len(method); i++ {
+		c := method[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func fromV2(ev *v2Request) *request {

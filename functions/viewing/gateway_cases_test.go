@@ -215,3 +215,60 @@ func TestFailuresReturnResponsesNotErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestEventWithoutMethodRejected(t *testing.T) {
+	// Only a hand-made or foreign event lacks the method: API Gateway
+	// always sets it. Such an event must not pass for a request with an
+	// unsupported method.
+	env := newTestEnv(t)
+	user := env.signIn(t, "gold-viewer")
+	env.grant(user, planGold)
+	path := "/assets/" + assetUID + "/viewings"
+	claims := string(mustJSON(gatewayClaims(user.claims)))
+	authorizer := `"authorizer":{"jwt":{"claims":` + claims + `}}`
+
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{"v2 without requestContext",
+			`{"version":"2.0","rawPath":"` + path + `"}`},
+		{"v2 with empty requestContext",
+			`{"version":"2.0","rawPath":"` + path + `","requestContext":{}}`},
+		{"v2 without http.method",
+			`{"version":"2.0","rawPath":"` + path + `","requestContext":{"http":{"path":"` + path + `"},` + authorizer + `}}`},
+		{"v2 with blank method",
+			`{"version":"2.0","rawPath":"` + path + `","requestContext":{"http":{"method":" "},` + authorizer + `}}`},
+		{"v2 with CR LF in method",
+			`{"version":"2.0","rawPath":"` + path + `","requestContext":{"http":{"method":"POST\r\nX: y"},` + authorizer + `}}`},
+		{"v1 without requestContext",
+			`{"version":"1.0","path":"` + path + `"}`},
+		{"v1 with empty httpMethod",
+			`{"version":"1.0","httpMethod":"","path":"` + path + `","requestContext":{"httpMethod":"","authorizer":{"claims":` + claims + `}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env.skylark.ClearRequests()
+			before := len(env.logs.logLines(t))
+
+			res := env.invoke(t, json.RawMessage(tt.raw))
+
+			body := assertError(t, res, http.StatusBadRequest, codeInvalidRequest)
+			if !strings.Contains(body.Message, "HTTP method") {
+				t.Errorf("message %q does not say the HTTP method is missing", body.Message)
+			}
+			if n := len(env.skylark.Requests()); n != 0 {
+				t.Errorf("Skylark received %d requests, want 0", n)
+			}
+			lines := env.logs.logLines(t)[before:]
+			if len(lines) != 1 {
+				t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
+			}
+			assertLogField(t, lines[0], "level", "WARN")
+			assertLogField(t, lines[0], "code", codeInvalidRequest)
+			if msg, _ := lines[0]["error"].(string); !strings.Contains(msg, "method") {
+				t.Errorf("log error %q does not name the missing method", msg)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -98,8 +99,12 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (out any, err
 		req, verr = decodeRequest(raw, version)
 	}
 	if verr != nil {
+		message := "The event is not an API Gateway proxy request."
+		if errors.Is(verr, errNoMethod) {
+			message = "The event is not an API Gateway proxy request: it has no valid HTTP method."
+		}
 		e := &apiError{status: http.StatusBadRequest, code: codeInvalidRequest,
-			message: "The event is not an API Gateway proxy request.", cause: verr}
+			message: message, cause: verr}
 		log.Warn("viewing: rejected event", "status", e.status, "code", e.code, "error", verr)
 		return errorResponse(e, responseRequestID(ctx, nil)).toPayload(version), nil
 	}
