@@ -17,8 +17,8 @@ LAMBDA_ENV = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
 ## build: both functions for Lambda (linux/arm64) into build/<LogicalId>/bootstrap
 build:
-	$(MAKE) build-IngestFunction ARTIFACTS_DIR=$(CURDIR)/$(BUILD_DIR)/IngestFunction
-	$(MAKE) build-ViewingFunction ARTIFACTS_DIR=$(CURDIR)/$(BUILD_DIR)/ViewingFunction
+	$(MAKE) build-IngestFunction ARTIFACTS_DIR=$(abspath $(BUILD_DIR))/IngestFunction
+	$(MAKE) build-ViewingFunction ARTIFACTS_DIR=$(abspath $(BUILD_DIR))/ViewingFunction
 
 build-IngestFunction: check-artifacts-dir
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingest

@@ -36,6 +36,13 @@ if ! command -v moto_server >/dev/null 2>&1; then
 	}
 fi
 
+if ! command -v moto_server >/dev/null 2>&1; then
+	echo "moto_server is still missing: the SQS and Secrets Manager tests will be skipped"
+fi
+if ! command -v node >/dev/null 2>&1; then
+	echo "node not found: the tests that run amazon-cognito-identity-js will be skipped"
+fi
+
 step "go vet"
 go vet ./...
 

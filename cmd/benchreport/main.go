@@ -50,16 +50,41 @@ func main() {
 	rows = append(rows, sizes...)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "measure\tvalue\tgoal\tholds\tdetail")
+	missed := 0
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.name, r.value, r.goal, r.verdict, r.detail)
 		if r.verdict == "no" || r.verdict == "missing" {
-			failed = true
+			missed++
 		}
 	}
 	w.Flush()
+	fmt.Println()
+	fmt.Println(legend)
+	fmt.Println()
+	if missed > 0 {
+		fmt.Printf("%d of %d goals missed\n", missed, countGoals(rows))
+		failed = true
+	} else {
+		fmt.Printf("all %d goals hold\n", countGoals(rows))
+	}
 	if failed {
 		os.Exit(1)
 	}
+}
+
+// legend explains how to read the table.
+const legend = `How to read it: "Nx" is ours divided by the baseline, so below 1 means ours is
+faster; "N x faster" is the baseline divided by ours. A goal of "-" marks a ratio
+that is reported with no goal. The command exits 1 when a goal is missed.`
+
+func countGoals(rows []row) int {
+	n := 0
+	for _, r := range rows {
+		if r.verdict != "-" {
+			n++
+		}
+	}
+	return n
 }
 
 // runBenchmarks runs the benchmarks of one package with memory statistics
