@@ -6,8 +6,15 @@ import (
 	"math"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// maxOutputDuration is the longest output duration accepted from a
+// MediaConvert job. No real rendition is this long, so a larger
+// durationInMs comes from a corrupt or forged event.
+const maxOutputDuration = 7 * 24 * time.Hour
 
 // MediaConvertMapping turns the S3 paths of a completed MediaConvert job's
 // playlists into delivery URLs and names the user metadata keys that carry
@@ -91,7 +98,7 @@ type mediaConvertDetail struct {
 		Type              string   `json:"type"`
 		PlaylistFilePaths []string `json:"playlistFilePaths"`
 		OutputDetails     []struct {
-			DurationInMs *float64 `json:"durationInMs"`
+			DurationInMs json.RawMessage `json:"durationInMs"`
 		} `json:"outputDetails"`
 	} `json:"outputGroupDetails"`
 }
@@ -137,7 +144,7 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	var urls, unmapped []string
 	var maxMs float64
 	haveDuration := false
-	for _, g := range d.OutputGroupDetails {
+	for i, g := range d.OutputGroupDetails {
 		for _, p := range g.PlaylistFilePaths {
 			if u, ok := m.DeliveryURL(p); ok {
 				urls = append(urls, u)
@@ -145,9 +152,14 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 				unmapped = append(unmapped, p)
 			}
 		}
-		for _, o := range g.OutputDetails {
-			if o.DurationInMs != nil && *o.DurationInMs >= maxMs {
-				maxMs, haveDuration = *o.DurationInMs, true
+		for j, o := range g.OutputDetails {
+			field := fmt.Sprintf("outputGroupDetails[%d].outputDetails[%d].durationInMs", i, j)
+			ms, ok, err := outputDurationMs(d.JobID, field, o.DurationInMs)
+			if err != nil {
+				return parsed{}, err
+			}
+			if ok && ms >= maxMs {
+				maxMs, haveDuration = ms, true
 			}
 		}
 	}
@@ -171,6 +183,31 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 		u.Fields = map[string]any{"duration_in_seconds": int64(math.Round(maxMs / 1000))}
 	}
 	return parsed{updates: []update{u}, source: source, note: unmappedNote(unmapped)}, nil
+}
+
+// outputDurationMs reads the durationInMs of one output. It returns ok false
+// when the field is absent or null. Any value that is not a number of
+// milliseconds from 0 to maxOutputDuration is a permanent failure whose error
+// names the job, the field and the value, because converting it to whole
+// seconds would overflow or store nonsense in Skylark.
+func outputDurationMs(jobID, field string, raw json.RawMessage) (float64, bool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, false, nil
+	}
+	const limit = float64(maxOutputDuration / time.Millisecond)
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return 0, false, permanent(codeInvalidMessage, fmt.Errorf(
+			"MediaConvert job %q: %s must be a number of milliseconds, got %s", jobID, field, truncate(string(raw), 80)))
+	}
+	// raw is a JSON number, so ParseFloat fails only when it is out of
+	// range. It then returns ±Inf, which the range check rejects.
+	ms, _ := strconv.ParseFloat(string(raw), 64)
+	if math.IsNaN(ms) || ms < 0 || ms > limit {
+		return 0, false, permanent(codeInvalidMessage, fmt.Errorf(
+			"MediaConvert job %q: %s = %s is out of range: a duration must be from 0 to %.0f ms (7 days)",
+			jobID, field, truncate(string(raw), 80), limit))
+	}
+	return ms, true, nil
 }
 
 func unmappedNote(unmapped []string) string {

@@ -195,3 +195,58 @@ func TestMediaConvertDeliveryURLPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestMediaConvertDurationOutOfRangeRejected(t *testing.T) {
+	c := testConfig(t)
+	tests := []struct {
+		name     string
+		duration string // durationInMs as JSON
+		want     string
+	}{
+		{"overflows int64 seconds", "1e300", "= 1e300 is out of range"},
+		{"beyond float64", "1e400", "= 1e400 is out of range"},
+		{"negative", "-1000", "= -1000 is out of range"},
+		{"just over seven days", "604800001", "= 604800001 is out of range"},
+		{"string", `"180000"`, `must be a number of milliseconds, got "180000"`},
+		{"object", `{"ms":1}`, "must be a number of milliseconds"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := mediaConvertEvent(completeDetail(map[string]string{"skylark_asset_uid": testUID},
+				hlsGroup("s3://example-media-bucket/output/a.m3u8", 1000)))
+			body = strings.Replace(body, `"durationInMs":1000`, `"durationInMs":`+tt.duration, 1)
+			_, err := c.classifyBody([]byte(body), 0)
+			if got := classify(err); err == nil || !got.permanent || got.code != codeInvalidMessage {
+				t.Fatalf("error %v, classify %+v; want permanent %s", err, got, codeInvalidMessage)
+			}
+			for _, part := range []string{`"1767607500123-abc123"`, "outputGroupDetails[0].outputDetails[0].durationInMs", tt.want} {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error = %q, want it to contain %q", err, part)
+				}
+			}
+		})
+	}
+}
+
+func TestMediaConvertDurationLimitsAccepted(t *testing.T) {
+	c := testConfig(t)
+	for _, tt := range []struct {
+		duration string
+		want     int64
+	}{{"0", 0}, {"604800000", 604800}, {"null", -1}} {
+		body := mediaConvertEvent(completeDetail(map[string]string{"skylark_asset_uid": testUID},
+			hlsGroup("s3://example-media-bucket/output/a.m3u8", 1000)))
+		body = strings.Replace(body, `"durationInMs":1000`, `"durationInMs":`+tt.duration, 1)
+		u := wantOneUpdate(t, classifyOne(t, c, body))
+		got, ok := u.Fields["duration_in_seconds"]
+		if tt.want < 0 {
+			if ok {
+				t.Errorf("durationInMs %s: duration_in_seconds = %v, want it left out", tt.duration, got)
+			}
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("durationInMs %s: duration_in_seconds = %v, want %d", tt.duration, got, tt.want)
+		}
+	}
+}
