@@ -5,7 +5,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,8 +19,7 @@ func main() {
 	if err != nil {
 		// Failing init makes Lambda report the configuration error on the
 		// first invocation instead of processing messages half-configured.
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		setup.ExitOnInitError("ingest", err)
 	}
 	lambda.Start(h.Handle)
 }
@@ -29,12 +28,11 @@ func main() {
 // execution environment, so warm invocations reuse the cached token and the
 // HTTP connections.
 func newHandler(ctx context.Context, getenv func(string) string) (*Handler, error) {
-	common, err := setup.LoadCommon(getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
+	// Both are read before either error is returned, so one failed start
+	// names every invalid variable.
+	common, errCommon := setup.LoadCommon(getenv)
+	cfg, errOwn := LoadConfig(getenv)
+	if err := errors.Join(errCommon, errOwn); err != nil {
 		return nil, err
 	}
 	awsCfg, err := setup.LoadAWSConfig(ctx)

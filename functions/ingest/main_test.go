@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -61,7 +62,17 @@ func TestInitFailsOnBadSetting(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("child process ended with %v, want exit status 1; output:\n%s", err, out)
 	}
-	if !strings.Contains(string(out), `DEADLINE_MARGIN="soon" is not a duration: use a Go duration such as 30s or 5m`) {
-		t.Errorf("output = %s, want the variable and what is expected", out)
+	var line struct {
+		Level string `json:"level"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(out, &line); err != nil {
+		t.Fatalf("output is not one JSON log line: %v\n%s", err, out)
+	}
+	if line.Level != "ERROR" {
+		t.Errorf("level = %q, want ERROR", line.Level)
+	}
+	if !strings.Contains(line.Error, `DEADLINE_MARGIN="soon" is not a duration: use a Go duration such as 30s or 5m`) {
+		t.Errorf("error = %q, want the variable and what is expected", line.Error)
 	}
 }

@@ -20,8 +20,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -40,8 +40,7 @@ func main() {
 	if err != nil {
 		// Lambda reports an init failure with this output and retries the
 		// cold start, so the message must name what to fix.
-		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("viewing: start failed", "error", err)
-		os.Exit(1)
+		setup.ExitOnInitError("viewing", err)
 	}
 	lambda.Start(handler.Handle)
 }
@@ -49,12 +48,11 @@ func main() {
 // build reads the settings and creates the long-lived dependencies once per
 // container, so warm invocations reuse the Cognito token and asset cache.
 func build(ctx context.Context, getenv func(string) string) (*Handler, error) {
-	common, err := setup.LoadCommon(getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
+	// Both are read before either error is returned, so one failed start
+	// names every invalid variable.
+	common, errCommon := setup.LoadCommon(getenv)
+	cfg, errOwn := LoadConfig(getenv)
+	if err := errors.Join(errCommon, errOwn); err != nil {
 		return nil, err
 	}
 	logger := setup.NewLogger(common.LogLevel)
