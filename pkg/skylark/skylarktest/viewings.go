@@ -86,10 +86,12 @@ func (s *Server) resolveAssetURL(assetURL string) *record {
 
 // playbackFor builds the playback data for one ovps entry. The OVP slug,
 // the key Skylark groups playback data by, is taken to be the last path
-// segment of account_url ("/api/accounts/mux/" gives "mux"). The entry's
-// other keys are copied, and tokenised_url is the first of stream_url,
-// full_stream_url, a Mux HLS URL built from playback_id, or a placeholder
-// under stream.invalid, with a fresh "token" query parameter.
+// segment of account_url ("/api/accounts/mux/" gives "mux"). The playback
+// data is only tokenised_url: the first of stream_url, full_stream_url, a Mux
+// HLS URL built from playback_id, or a placeholder under stream.invalid, with
+// a fresh "token" query parameter. The entry's stored keys are not copied,
+// because Skylark builds playback data from the OVP integration rather than
+// echoing the asset's ovps, which may hold internal bookkeeping.
 func playbackFor(uid string, entry map[string]json.RawMessage) (string, map[string]json.RawMessage) {
 	var accountURL string
 	_ = json.Unmarshal(entry["account_url"], &accountURL)
@@ -101,12 +103,7 @@ func playbackFor(uid string, entry map[string]json.RawMessage) (string, map[stri
 		}
 	}
 
-	out := make(map[string]json.RawMessage, len(entry)+1)
-	for k, v := range entry {
-		if k != "account_url" {
-			out[k] = v
-		}
-	}
+	out := make(map[string]json.RawMessage, 1)
 	var stream, full, playbackID string
 	_ = json.Unmarshal(entry["stream_url"], &stream)
 	_ = json.Unmarshal(entry["full_stream_url"], &full)
