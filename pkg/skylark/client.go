@@ -332,7 +332,7 @@ func (c *Client) decodeBody(resp *http.Response, want string, decode func([]byte
 	}
 	derr := func(err error) error {
 		e := &DecodeError{StatusCode: resp.StatusCode, Want: want,
-			ContentType: resp.Header.Get("Content-Type"), Err: err}
+			ContentType: sanitize(resp.Header.Get("Content-Type")), Err: err}
 		if resp.Request != nil {
 			e.Method = resp.Request.Method
 			e.Path = resp.Request.URL.EscapedPath()
@@ -369,8 +369,10 @@ type requestError struct {
 	err          error
 }
 
+// Error sanitizes the underlying error's text, which can quote response
+// headers.
 func (e *requestError) Error() string {
-	return fmt.Sprintf("skylark: %s %s: %v", e.method, e.path, e.err)
+	return fmt.Sprintf("skylark: %s %s: %s", e.method, e.path, sanitize(e.err.Error()))
 }
 
 func (e *requestError) Unwrap() error { return e.err }

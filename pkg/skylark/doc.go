@@ -21,7 +21,9 @@
 // Temporary and RetryAfter methods to decide whether to try again later.
 // Redirects are never followed, because a redirect to another host would
 // carry the request and its token there: a 3xx response is a permanent
-// *ErrorResponse whose Location names the target. A 2xx
+// *ErrorResponse whose Location names the target. Error text taken from a
+// response has JWTs and bearer credentials replaced with "[redacted]" and
+// is cut to 512 bytes, because a server may echo the request's token. A 2xx
 // response whose body is not the expected JSON becomes a *DecodeError. An
 // argument that would produce an invalid URL or request is rejected before
 // anything is sent, with an *ArgumentError (errors.Is ErrInvalidArgument).

@@ -63,6 +63,11 @@ type ErrorResponse struct {
 	// belong to no field are under "non_field_errors".
 	FormValidationErrors map[string][]string
 
+	// Code, Message, the form errors and Location come from the response,
+	// which may echo the request's token. The client redacts JWTs and
+	// bearer credentials in them and cuts each text to 512 bytes, and
+	// Error does the same to an ErrorResponse built by hand.
+
 	// RetryAfterDelay is the wait the Retry-After header asked for, 0 when
 	// it is absent.
 	RetryAfterDelay time.Duration
@@ -83,20 +88,20 @@ func (e *ErrorResponse) Error() string {
 	}
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
-		b.WriteString(": " + e.Code)
+		b.WriteString(": " + sanitize(e.Code))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + sanitize(e.Message))
 	}
 	if len(e.FormValidationErrors) > 0 {
-		b.WriteString(" (")
+		var form strings.Builder
 		for i, field := range slices.Sorted(maps.Keys(e.FormValidationErrors)) {
 			if i > 0 {
-				b.WriteString("; ")
+				form.WriteString("; ")
 			}
-			fmt.Fprintf(&b, "%s: %s", field, strings.Join(e.FormValidationErrors[field], " "))
+			fmt.Fprintf(&form, "%s: %s", field, strings.Join(e.FormValidationErrors[field], " "))
 		}
-		b.WriteString(")")
+		b.WriteString(" (" + sanitize(form.String()) + ")")
 	}
 	if e.RetryAfterDelay > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfterDelay)
@@ -180,7 +185,7 @@ func describeRedirect(e *ErrorResponse, resp *http.Response) {
 		e.Message = "Skylark redirected to an invalid Location; " + fix
 		return
 	}
-	e.Location = target.Scheme + "://" + target.Host + target.EscapedPath()
+	e.Location = sanitize(target.Scheme + "://" + target.Host + target.EscapedPath())
 	e.Message = "Skylark redirected to " + e.Location + "; " + fix
 }
 
@@ -198,16 +203,17 @@ func parseErrorBody(e *ErrorResponse, data []byte) {
 	if json.Unmarshal(data, &body) != nil {
 		return
 	}
-	e.Code = jsonText(body.Code)
-	e.Message = jsonText(body.Error)
+	e.Code = sanitize(jsonText(body.Code))
+	e.Message = sanitize(jsonText(body.Error))
 	if e.Message == "" {
-		e.Message = jsonText(body.Detail)
+		e.Message = sanitize(jsonText(body.Detail))
 	}
 	e.FormValidationErrors = parseFormErrors(body.FormValidationErrors)
 }
 
 // parseFormErrors reads {"field": ["message", ...]}, accepting a single
-// string in place of a list and any other JSON as text.
+// string in place of a list and any other JSON as text. Field names and
+// messages are sanitized.
 func parseFormErrors(raw json.RawMessage) map[string][]string {
 	if len(raw) == 0 || isJSONNull(raw) {
 		return nil
@@ -218,7 +224,8 @@ func parseFormErrors(raw json.RawMessage) map[string][]string {
 	}
 	out := make(map[string][]string, len(fields))
 	for name, v := range fields {
-		out[name] = messageList(v)
+		name = sanitize(name)
+		out[name] = append(out[name], messageList(v)...)
 	}
 	return out
 }
@@ -226,11 +233,11 @@ func parseFormErrors(raw json.RawMessage) map[string][]string {
 func messageList(raw json.RawMessage) []string {
 	var items []json.RawMessage
 	if json.Unmarshal(raw, &items) != nil {
-		return []string{jsonText(raw)}
+		return []string{sanitize(jsonText(raw))}
 	}
 	out := make([]string, 0, len(items))
 	for _, item := range items {
-		out = append(out, jsonText(item))
+		out = append(out, sanitize(jsonText(item)))
 	}
 	return out
 }
@@ -263,25 +270,28 @@ type DecodeError struct {
 	// Method and Path identify the request (Path without the query).
 	Method, Path string
 
-	// StatusCode and ContentType describe the response.
+	// StatusCode and ContentType describe the response. ContentType is
+	// sanitized like ErrorResponse.Message.
 	StatusCode  int
 	ContentType string
 
 	// Want names the expected body, such as "asset" or "viewing".
 	Want string
 
-	// Err is the underlying parse or read error.
+	// Err is the underlying parse or read error. Its text may quote keys
+	// of the body; Error redacts credentials in it and cuts it to 512
+	// bytes, but Err itself is left as it is for errors.Is and errors.As.
 	Err error
 }
 
 // Error names the request and the body it expected.
 func (e *DecodeError) Error() string {
-	ct := e.ContentType
+	ct := sanitize(e.ContentType)
 	if ct == "" {
 		ct = "none"
 	}
-	return fmt.Sprintf("skylark: %s %s: %d response (Content-Type %s) is not a valid %s: %v",
-		e.Method, e.Path, e.StatusCode, ct, e.Want, e.Err)
+	return fmt.Sprintf("skylark: %s %s: %d response (Content-Type %s) is not a valid %s: %s",
+		e.Method, e.Path, e.StatusCode, ct, e.Want, sanitize(fmt.Sprint(e.Err)))
 }
 
 // Unwrap returns the underlying error.

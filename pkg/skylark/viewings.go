@@ -109,7 +109,7 @@ func (s *ViewingsService) Create(ctx context.Context, req *ViewingRequest) (*Vie
 		}
 		if msg := jsonText(body.Error); msg != "" {
 			// Some installations report failures in a 2xx body.
-			apiErr = &ErrorResponse{Message: msg, Code: jsonText(body.Code)}
+			apiErr = &ErrorResponse{Message: sanitize(msg), Code: sanitize(jsonText(body.Code))}
 			return nil
 		}
 		if body.Objects == nil {
