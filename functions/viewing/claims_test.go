@@ -100,3 +100,68 @@ func TestHandlerAccessTokenHint(t *testing.T) {
 		t.Errorf("message %q does not tell the player to send the ID token", body.Message)
 	}
 }
+
+func TestHandlerRejectsUnusableSubject(t *testing.T) {
+	tests := []struct {
+		name   string
+		sub    string
+		reason string // in the log line's error
+	}{
+		{"CR LF inside", "3c4d5e6f-7a8b\r\nX-Injected: 1", "control characters"},
+		{"trailing CR LF", "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f\r\n", "control characters"},
+		{"leading LF", "\n3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "control characters"},
+		{"NUL", "3c4d5e6f\x007a8b", "control characters"},
+		{"tab", "3c4d5e6f\t7a8b", "control characters"},
+		{"C1 control", "3c4d5e6f\u00857a8b", "control characters"},
+		{"DEL", "3c4d5e6f\x7f7a8b", "control characters"},
+		{"leading space", " 3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "white space"},
+		{"over 256 bytes", strings.Repeat("a", maxSubjectBytes+1), "257 bytes"},
+	}
+	env := newTestEnv(t)
+	for _, tt := range tests {
+		events := map[string]json.RawMessage{
+			"v2 JWT": buildV2(call{uid: freeAssetUID,
+				claims: map[string]any{"sub": tt.sub, "custom:plans": goldUID}}),
+			"v1 Cognito": buildV1(call{uid: freeAssetUID,
+				claims: map[string]any{"sub": tt.sub, "custom:plans": goldUID}}),
+			"v1 Lambda principalId": mustJSON(map[string]any{
+				"httpMethod": "POST", "path": "/assets/" + freeAssetUID + "/viewings",
+				"requestContext": map[string]any{"authorizer": map[string]any{"principalId": tt.sub}}}),
+		}
+		for name, raw := range events {
+			t.Run(tt.name+"/"+name, func(t *testing.T) {
+				before := len(env.logs.logLines(t))
+
+				res := env.invoke(t, raw)
+
+				body := assertError(t, res, http.StatusUnauthorized, codeUnauthenticated)
+				if !strings.Contains(body.Message, "sub claim") {
+					t.Errorf("message %q does not name the sub claim", body.Message)
+				}
+				assertNothingSent(t, env)
+				lines := env.logs.logLines(t)[before:]
+				if len(lines) != 1 {
+					t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
+				}
+				assertLogField(t, lines[0], "level", "WARN")
+				assertLogField(t, lines[0], "code", codeUnauthenticated)
+				if msg, _ := lines[0]["error"].(string); !strings.Contains(msg, tt.reason) {
+					t.Errorf("log error %q does not contain %q", msg, tt.reason)
+				}
+			})
+		}
+	}
+}
+
+func TestHandlerAcceptsLongestSubject(t *testing.T) {
+	env := newTestEnv(t)
+	sub := strings.Repeat("a", maxSubjectBytes)
+
+	res := env.invoke(t, buildV2(call{uid: freeAssetUID, claims: map[string]any{"sub": sub}}))
+
+	assertStatus(t, res, http.StatusCreated)
+	posts := env.requestsTo(http.MethodPost, "/api/viewings/")
+	if len(posts) != 1 || !strings.Contains(string(posts[0].Body), `"user_identifier":"`+sub+`"`) {
+		t.Errorf("viewing requests %v do not carry the %d-byte user_identifier", posts, len(sub))
+	}
+}

@@ -41,6 +41,10 @@ type apiError struct {
 	message    string
 	retryAfter time.Duration // sent as Retry-After when positive
 	cause      error
+	// warn marks an error logged at warn level, because the gateway or
+	// Skylark sent data that the function cannot use and that needs fixing
+	// at its source.
+	warn bool
 }
 
 func (e *apiError) Error() string {

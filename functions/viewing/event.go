@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"strings"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -244,17 +245,41 @@ func v1Authorizer(a map[string]any) *authorizerOutput {
 	return &authorizerOutput{kind: "lambda", claims: a}
 }
 
-// subject returns the verified user id: the "sub" claim, or for a Lambda
-// authorizer without one, its principalId. It returns "" when there is none.
+// maxSubjectBytes caps the user id. A Cognito sub is a 36-byte UUID, and
+// Lambda authorizers that set their own id have room to spare.
+const maxSubjectBytes = 256
+
+// subject returns the verified user id exactly as the authorizer sent it:
+// the "sub" claim, or for a Lambda authorizer without one, its principalId.
+// It returns "" when there is none or it is blank. Check the id with
+// checkSubject before using it.
 func (a *authorizerOutput) subject() string {
 	if a == nil {
 		return ""
 	}
-	if sub := claimString(a.claims["sub"]); sub != "" {
+	if sub, _ := a.claims["sub"].(string); strings.TrimSpace(sub) != "" {
 		return sub
 	}
 	if a.kind == "lambda" {
-		return claimString(a.claims["principalId"])
+		if id, _ := a.claims["principalId"].(string); strings.TrimSpace(id) != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// checkSubject returns why sub cannot identify a user to Skylark, or ""
+// when it can. The id is sent as user_identifier unchanged, so an id with
+// surrounding white space is rejected rather than trimmed into another
+// user's id.
+func checkSubject(sub string) string {
+	switch {
+	case len(sub) > maxSubjectBytes:
+		return fmt.Sprintf("is %d bytes long; the maximum is %d", len(sub), maxSubjectBytes)
+	case strings.ContainsFunc(sub, unicode.IsControl):
+		return "contains control characters"
+	case strings.TrimSpace(sub) != sub:
+		return "has leading or trailing white space"
 	}
 	return ""
 }

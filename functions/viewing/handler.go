@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -148,11 +146,15 @@ func (h *Handler) serve(ctx context.Context, req *request) (*response, *outcome)
 			message: "No signed-in user. Send the user's token in the Authorization header " +
 				"to the API Gateway endpoint."})
 	}
-	if strings.ContainsFunc(sub, unicode.IsControl) {
-		// Skylark rejects such a user_identifier; say so here instead of
-		// reporting a failure of the video platform.
+	if reason := checkSubject(sub); reason != "" {
+		// The claims are unusable, so nothing is sent to Skylark. The
+		// authorizer verified them, so this is a warning about its setup.
 		return fail(&apiError{status: http.StatusUnauthorized, code: codeUnauthenticated,
-			message: "The signed-in user's id (the sub claim) contains control characters."})
+			message: "The signed-in user's id (the sub claim) is not usable: it " + reason +
+				". Check the API Gateway authorizer's identity source.",
+			cause: fmt.Errorf("viewing: %s authorizer's user id %q %s",
+				req.authorizer.kind, shortenForLog(sub), reason),
+			warn: true})
 	}
 	o.sub, o.authorizer = sub, req.authorizer.kind
 

@@ -78,7 +78,7 @@ func (o *outcome) log(logger *slog.Logger, status int, elapsed time.Duration) {
 	switch {
 	case status >= http.StatusInternalServerError:
 		level = slog.LevelError
-	case status == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests, o.err.warn:
 		level = slog.LevelWarn
 	}
 	logger.LogAttrs(context.Background(), level, "viewing: request failed", attrs...)
