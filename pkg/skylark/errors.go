@@ -68,8 +68,8 @@ type ErrorResponse struct {
 	// bearer credentials in them and cuts each text to 512 bytes, and
 	// Error does the same to an ErrorResponse built by hand.
 
-	// RetryAfterDelay is the wait the Retry-After header asked for, 0 when
-	// it is absent.
+	// RetryAfterDelay is the wait the Retry-After header asked for, at
+	// most 24 hours, and 0 when the header is absent or invalid.
 	RetryAfterDelay time.Duration
 
 	// Location is the target of a 3xx response's Location header, as

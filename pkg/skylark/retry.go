@@ -106,8 +106,14 @@ func (p RetryPolicy) backoff(attempt int, resp *http.Response, now time.Time) (t
 	return half + rand.N(d-half+1), true
 }
 
+// maxRetryAfter caps the wait a Retry-After header can request, so that a
+// far-off date or a huge number cannot become a wait of years that callers
+// pass on (for example as their own Retry-After).
+const maxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header given in seconds or as an
-// HTTP-date. A date in the past gives 0.
+// HTTP-date. The result is between 0 (a date in the past) and
+// maxRetryAfter.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -117,16 +123,15 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
+		secs = min(secs, int64(maxRetryAfter/time.Second))
 		return time.Duration(secs) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return 0, false
 	}
-	return max(t.Sub(now), 0), true
+	// Sub saturates at the largest Duration instead of overflowing.
+	return min(max(t.Sub(now), 0), maxRetryAfter), true
 }
 
 func isIdempotent(method string) bool {
