@@ -272,3 +272,64 @@ func TestEventWithoutMethodRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestPathParameterMismatchRejected(t *testing.T) {
+	// The gold asset's uid in pathParameters, another uid in the path.
+	env := newTestEnv(t)
+	user := env.signIn(t, "free-viewer")
+	tests := []struct {
+		name string
+		path string
+	}{
+		{"free asset in path", "/assets/" + freeAssetUID + "/viewings"},
+		{"with stage prefix", "/prod/assets/" + freeAssetUID + "/viewings"},
+		{"invalid uid in path", "/assets/..%2Fapi%2Fassets/viewings"},
+		{"upper case uid in path", "/assets/" + strings.ToUpper(assetUID) + "/viewings"},
+	}
+	for _, p := range payloads {
+		for _, tt := range tests {
+			t.Run(p.name+"/"+tt.name, func(t *testing.T) {
+				env.skylark.ClearRequests()
+				before := len(env.logs.logLines(t))
+
+				res := env.invoke(t, p.build(call{uid: assetUID, path: tt.path, claims: user.claims}))
+
+				assertError(t, res, http.StatusBadRequest, codeInvalidRequest)
+				assertNoLeak(t, res, assetUID)
+				assertNothingSent(t, env)
+				lines := env.logs.logLines(t)[before:]
+				if len(lines) != 1 {
+					t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
+				}
+				assertLogField(t, lines[0], "level", "WARN")
+				assertLogField(t, lines[0], "code", codeInvalidRequest)
+				msg, _ := lines[0]["error"].(string)
+				if !strings.Contains(msg, assetUID) {
+					t.Errorf("log error %q does not name the path parameter %s", msg, assetUID)
+				}
+				if !strings.Contains(msg, tt.path) {
+					t.Errorf("log error %q does not name the path %s", msg, tt.path)
+				}
+			})
+		}
+	}
+}
+
+func TestPathParameterMatchesEscapedPath(t *testing.T) {
+	// A client may percent-encode any character of the uid. The gateway
+	// decodes the path parameter, and the path keeps the encoding.
+	env := newTestEnv(t)
+	user := env.signIn(t, "free-viewer")
+	escaped := strings.Replace(freeAssetUID, "asse_", "asse%5F", 1)
+	for _, p := range payloads {
+		t.Run(p.name, func(t *testing.T) {
+			res := env.invoke(t, p.build(call{uid: freeAssetUID,
+				path: "/assets/" + escaped + "/viewings", claims: user.claims}))
+
+			assertStatus(t, res, http.StatusCreated)
+			if got := decodeViewing(t, res).AssetUID; got != freeAssetUID {
+				t.Errorf("asset_uid = %q, want %q", got, freeAssetUID)
+			}
+		})
+	}
+}

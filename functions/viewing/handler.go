@@ -128,6 +128,9 @@ func (h *Handler) serve(ctx context.Context, req *request) (*response, *outcome)
 			message: "No such route. Create viewings with POST /assets/{uid}/viewings."})
 	}
 	o.assetUID = uid
+	if e := checkPathParameter(req); e != nil {
+		return fail(e)
+	}
 
 	switch req.method {
 	case http.MethodPost:

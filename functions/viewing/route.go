@@ -19,31 +19,62 @@ const maxBodyBytes = 16 << 10
 // the uid. The path may carry one leading segment that is not part of the
 // route: the stage name in a REST API's requestContext.path or an HTTP API's
 // rawPath on a named stage, or a custom domain's base path. The uid from the
-// gateway's path parameters wins over the one parsed from the path.
+// gateway's path parameters is returned when present; checkPathParameter
+// rejects a request whose path names another uid.
 func matchRoute(req *request) (string, bool) {
 	fromParams := req.pathParams["uid"]
 	if req.path == "" {
 		return fromParams, fromParams != ""
 	}
-
-	segments := strings.Split(strings.Trim(req.path, "/"), "/")
-	n := len(segments)
-	if n != 3 && n != 4 {
-		return "", false
-	}
-	if segments[n-3] != "assets" || segments[n-1] != "viewings" {
+	_, uid, ok := pathUID(req.path)
+	if !ok {
 		return "", false
 	}
 	if fromParams != "" {
 		return fromParams, true
 	}
-	uid, err := url.PathUnescape(segments[n-2])
-	if err != nil {
-		// Not a valid escape sequence: keep it as sent so the uid check
-		// rejects it with a 400.
-		return segments[n-2], true
-	}
 	return uid, true
+}
+
+// pathUID returns the uid segment of path, as sent and unescaped, when path
+// is /assets/{uid}/viewings with at most one leading segment. A segment that
+// is not a valid escape sequence is returned as sent in both, so that the
+// uid check rejects it with a 400.
+func pathUID(path string) (segment, uid string, ok bool) {
+	segments := strings.Split(strings.Trim(path, "/"), "/")
+	n := len(segments)
+	if n != 3 && n != 4 {
+		return "", "", false
+	}
+	if segments[n-3] != "assets" || segments[n-1] != "viewings" {
+		return "", "", false
+	}
+	segment = segments[n-2]
+	uid, err := url.PathUnescape(segment)
+	if err != nil {
+		uid = segment
+	}
+	return segment, uid, true
+}
+
+// checkPathParameter returns a 400 error when the uid path parameter names
+// another asset than the path does. API Gateway fills both from the same
+// URL, so a mismatch comes from a changed event or a misconfigured
+// integration, and neither uid can be trusted.
+func checkPathParameter(req *request) *apiError {
+	fromParams := req.pathParams["uid"]
+	if fromParams == "" || req.path == "" {
+		return nil
+	}
+	segment, uid, ok := pathUID(req.path)
+	if !ok || fromParams == uid || fromParams == segment {
+		return nil
+	}
+	return &apiError{status: http.StatusBadRequest, code: codeInvalidRequest,
+		message: "The uid path parameter does not match the asset uid in the request path.",
+		cause: fmt.Errorf("viewing: path parameter uid %q does not match uid %q in path %q",
+			shortenForLog(fromParams), shortenForLog(uid), shortenForLog(req.path)),
+		warn: true}
 }
 
 // checkBody accepts a missing or empty body, or a JSON object of at most
