@@ -71,19 +71,30 @@ func NewMediaConvertMapping(raw, assetKey, dataSourceKey string) (*MediaConvertM
 
 // DeliveryURL maps an s3:// path to its delivery URL using the longest
 // matching prefix. A prefix matches whole path segments only, so
-// s3://b/hls does not match s3://b/hls2/x.m3u8.
-func (m *MediaConvertMapping) DeliveryURL(s3Path string) (string, bool) {
+// s3://b/hls does not match s3://b/hls2/x.m3u8. It returns ok false when no
+// prefix matches, and an error when the path below the prefix has a "." or
+// ".." segment, an empty segment or a control character, because the URL
+// could then leave the mapped prefix.
+func (m *MediaConvertMapping) DeliveryURL(s3Path string) (deliveryURL string, ok bool, err error) {
 	for _, p := range m.prefixes {
 		if s3Path == p.s3 {
-			return p.http, true
+			return p.http, true, nil
 		}
-		rest, ok := strings.CutPrefix(s3Path, p.s3+"/")
-		if !ok {
+		rest, under := strings.CutPrefix(s3Path, p.s3+"/")
+		if !under {
 			continue
 		}
-		return p.http + "/" + escapePath(rest), true
+		if err := checkObjectPath(rest); err != nil {
+			return "", true, fmt.Errorf("playlist path %q %v below %s: it cannot become a delivery URL under %s",
+				s3Path, err, p.s3, p.http)
+		}
+		deliveryURL = p.http + "/" + escapePath(rest)
+		if err := checkURLUnder(deliveryURL, p.http+"/"); err != nil {
+			return "", true, fmt.Errorf("playlist path %q: %w", s3Path, err)
+		}
+		return deliveryURL, true, nil
 	}
-	return "", false
+	return "", false, nil
 }
 
 // mediaConvertDetail is the detail of a "MediaConvert Job State Change"
@@ -146,9 +157,13 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	haveDuration := false
 	for i, g := range d.OutputGroupDetails {
 		for _, p := range g.PlaylistFilePaths {
-			if u, ok := m.DeliveryURL(p); ok {
+			u, ok, err := m.DeliveryURL(p)
+			switch {
+			case err != nil:
+				return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job %q: %w", d.JobID, err))
+			case ok:
 				urls = append(urls, u)
-			} else {
+			default:
 				unmapped = append(unmapped, p)
 			}
 		}

@@ -189,7 +189,10 @@ func TestMediaConvertDeliveryURLPrefixes(t *testing.T) {
 		{"s3://c/out/x.m3u8", "", false},
 	}
 	for _, tt := range tests {
-		got, ok := m.DeliveryURL(tt.path)
+		got, ok, err := m.DeliveryURL(tt.path)
+		if err != nil {
+			t.Errorf("DeliveryURL(%q): %v", tt.path, err)
+		}
 		if ok != tt.ok || got != tt.want {
 			t.Errorf("DeliveryURL(%q) = %q, %v; want %q, %v", tt.path, got, ok, tt.want, tt.ok)
 		}

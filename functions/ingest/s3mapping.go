@@ -24,6 +24,7 @@ type S3Mapping struct {
 	pattern  *regexp.Regexp
 	refGroup string // "uid" or "data_source_id"
 	template []templatePart
+	prefix   string // the template's text before its first placeholder
 }
 
 // templatePart is a literal or, when placeholder is set, a value to insert.
@@ -69,6 +70,12 @@ func NewS3Mapping(pattern, template string) (*S3Mapping, error) {
 	m.template, err = parseTemplate(template, groups)
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range m.template {
+		if p.placeholder != "" {
+			break
+		}
+		m.prefix += p.literal
 	}
 	// Render a sample to prove the template yields an absolute URL.
 	sample := map[string]string{}
@@ -137,6 +144,10 @@ func (m *S3Mapping) Match(bucket, key string) (ref assetRef, streamURL string, o
 	if err := ref.validate(); err != nil {
 		return assetRef{}, "", false, fmt.Errorf("key %q: %w", key, err)
 	}
+	if err := checkObjectPath(key); err != nil {
+		return assetRef{}, "", false, fmt.Errorf(
+			"key %q %v, so it cannot become a stream URL: rename the object", key, err)
+	}
 	streamURL, err = m.render(bucket, key, values)
 	if err != nil {
 		return assetRef{}, "", false, fmt.Errorf("stream URL for key %q: %w", key, err)
@@ -144,8 +155,12 @@ func (m *S3Mapping) Match(bucket, key string) (ref assetRef, streamURL string, o
 	return ref, streamURL, true, nil
 }
 
-// render fills the template. Every value is escaped as URL path segments,
-// keeping the slashes between them, so a key with spaces gives a valid URL.
+// render fills the template. Values that may span several segments ({key},
+// {dir} and named groups) are escaped segment by segment, keeping the
+// slashes between them, so a key with spaces gives a valid URL. {bucket},
+// {base} and {name} are escaped as one segment. A value placed in the host
+// must be DNS labels, and the result must stay under the template's text
+// before its first placeholder.
 func (m *S3Mapping) render(bucket, key string, groups map[string]string) (string, error) {
 	dir, base := "", key
 	if i := strings.LastIndex(key, "/"); i >= 0 {
@@ -168,12 +183,24 @@ func (m *S3Mapping) render(bucket, key string, groups map[string]string) (string
 		if !ok {
 			v = groups[p.placeholder]
 		}
-		b.WriteString(escapePath(v))
+		if inAuthority(b.String()) && !hostLabels.MatchString(v) {
+			return "", fmt.Errorf("{%s} = %q cannot go in the URL's host: only letters, digits, '-' and '.' can",
+				p.placeholder, v)
+		}
+		switch p.placeholder {
+		case "bucket", "base", "name":
+			b.WriteString(url.PathEscape(v))
+		default:
+			b.WriteString(escapePath(v))
+		}
 	}
 	out := b.String()
 	u, err := url.Parse(out)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return "", fmt.Errorf("%q is not an absolute http(s) URL", out)
+	}
+	if err := checkURLUnder(out, m.prefix); err != nil {
+		return "", err
 	}
 	return out, nil
 }
