@@ -130,7 +130,7 @@ func (s *AssetsService) List(ctx context.Context, opts *ListOptions) ([]*Asset, 
 	}
 
 	var list []*Asset
-	_, err = s.client.do(ctx, req, "list of assets", func(data []byte) error {
+	_, err = s.client.do(ctx, req, "list of assets", s.client.maxListBytes, func(data []byte) error {
 		var page struct {
 			Objects *[]*Asset `json:"objects"`
 		}
@@ -200,7 +200,7 @@ func (s *AssetsService) send(ctx context.Context, method, path string, body any,
 		return nil, err
 	}
 	var asset Asset
-	_, err = s.client.do(ctx, req, "asset", func(data []byte) error {
+	_, err = s.client.do(ctx, req, "asset", s.client.maxObjectBytes, func(data []byte) error {
 		if err := json.Unmarshal(data, &asset); err != nil {
 			return err
 		}

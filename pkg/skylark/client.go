@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,9 +20,16 @@ import (
 const (
 	defaultUserAgent = "skylark-lambda-go"
 
-	// maxResponseBytes bounds how much of a 2xx body is read. A page of
-	// assets is far smaller; a body past this size is treated as malformed.
-	maxResponseBytes = 32 << 20
+	// defaultMaxObjectBytes and defaultMaxListBytes bound the 2xx bodies
+	// read for one asset or viewing and for a page of assets. They are far
+	// above real assets and pages. A body and its decoded value are in
+	// memory together, so by estimate a request needs up to about twice its
+	// limit, or 80 MiB for ten concurrent asset requests.
+	defaultMaxObjectBytes = 4 << 20
+	defaultMaxListBytes   = 16 << 20
+
+	// maxMaxResponseBytes is the largest limit WithMaxResponseBytes accepts.
+	maxMaxResponseBytes = 1 << 30
 
 	// maxErrorBodyBytes bounds how much of a non-2xx body is read.
 	maxErrorBodyBytes = 1 << 20
@@ -34,6 +42,10 @@ type Client struct {
 	httpClient *http.Client
 	userAgent  string
 	retry      RetryPolicy
+
+	// maxObjectBytes and maxListBytes bound the 2xx bodies read for one
+	// object and for a list.
+	maxObjectBytes, maxListBytes int64
 
 	// now is the clock used to read Retry-After dates.
 	now func() time.Time
@@ -102,6 +114,22 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
+// WithMaxResponseBytes sets the largest 2xx response body the client reads,
+// in bytes, for every call. A longer body fails the call with a
+// *ResponseTooLargeError instead of being read. The defaults are 4 MiB for an
+// asset or a viewing and 16 MiB for a page of assets. n must be between 1
+// and 1 GiB.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *Client) error {
+		if n < 1 || n > maxMaxResponseBytes {
+			return &ArgumentError{Name: "max response bytes", Value: strconv.FormatInt(n, 10),
+				Reason: "must be between 1 and 1073741824 (1 GiB)"}
+		}
+		c.maxObjectBytes, c.maxListBytes = n, n
+		return nil
+	}
+}
+
 // NewClient returns a client for the Skylark installation at baseURL, such
 // as "https://api.myenvironment.myaccount.skylarkplatform.io". The URL must be
 // absolute and use https; http is accepted only for loopback hosts
@@ -118,6 +146,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		userAgent:  defaultUserAgent,
 		retry:      DefaultRetryPolicy(),
 		now:        time.Now,
+
+		maxObjectBytes: defaultMaxObjectBytes,
+		maxListBytes:   defaultMaxListBytes,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -262,8 +293,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 
 // do sends req, retrying as the client's RetryPolicy allows, and passes the
 // body of the final 2xx response to decode (when decode is not nil). want
-// names the expected body in a *DecodeError, such as "asset".
-func (c *Client) do(ctx context.Context, req *http.Request, want string,
+// names the expected body in a *DecodeError, such as "asset", and limit is
+// the largest body read, in bytes.
+func (c *Client) do(ctx context.Context, req *http.Request, want string, limit int64,
 	decode func([]byte) error) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && req.Body != nil {
@@ -277,7 +309,7 @@ func (c *Client) do(ctx context.Context, req *http.Request, want string,
 
 		resp, err := c.send(ctx, req)
 		if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return resp, c.decodeBody(resp, want, decode)
+			return resp, c.decodeBody(resp, want, limit, decode)
 		}
 		if err == nil {
 			err = checkResponse(resp, c.now())
@@ -325,7 +357,8 @@ func (c *Client) send(ctx context.Context, req *http.Request) (*http.Response, e
 	}
 }
 
-func (c *Client) decodeBody(resp *http.Response, want string, decode func([]byte) error) error {
+func (c *Client) decodeBody(resp *http.Response, want string, limit int64,
+	decode func([]byte) error) error {
 	defer drainAndClose(resp.Body)
 	if decode == nil {
 		return nil
@@ -346,12 +379,13 @@ func (c *Client) decodeBody(resp *http.Response, want string, decode func([]byte
 			return derr(errors.New("content type is not JSON"))
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	data, err := readBody(resp, limit)
 	if err != nil {
+		var tooLarge *ResponseTooLargeError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
 		return derr(fmt.Errorf("read body after %d bytes: %w", len(data), err))
-	}
-	if len(data) > maxResponseBytes {
-		return derr(fmt.Errorf("body is larger than %d bytes", maxResponseBytes))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return derr(errors.New("body is empty"))
@@ -360,6 +394,35 @@ func (c *Client) decodeBody(resp *http.Response, want string, decode func([]byte
 		return derr(err)
 	}
 	return nil
+}
+
+// readBody reads resp.Body up to limit bytes. A body announced or found to
+// be longer is a *ResponseTooLargeError, and is not read past limit+1
+// bytes.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	tooLarge := func(size int64) error {
+		e := &ResponseTooLargeError{StatusCode: resp.StatusCode, Size: size, Limit: limit}
+		if resp.Request != nil {
+			e.Method = resp.Request.Method
+			e.Path = resp.Request.URL.EscapedPath()
+		}
+		return e
+	}
+	if resp.ContentLength > limit {
+		return nil, tooLarge(resp.ContentLength)
+	}
+
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		// Room for the whole body and the final read that sees EOF, so the
+		// buffer is allocated once.
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	if int64(buf.Len()) > limit {
+		return nil, tooLarge(-1)
+	}
+	return buf.Bytes(), err
 }
 
 // requestError is a failure of the HTTP client to complete one request.

@@ -24,7 +24,10 @@
 // *ErrorResponse whose Location names the target. Error text taken from a
 // response has JWTs and bearer credentials replaced with "[redacted]" and
 // is cut to 512 bytes, because a server may echo the request's token. A 2xx
-// response whose body is not the expected JSON becomes a *DecodeError. An
+// response whose body is not the expected JSON becomes a *DecodeError, and
+// one whose body is longer than the client's limit (4 MiB for an asset or a
+// viewing, 16 MiB for a page of assets, or WithMaxResponseBytes) becomes a
+// permanent *ResponseTooLargeError (errors.Is ErrResponseTooLarge). An
 // argument that would produce an invalid URL or request is rejected before
 // anything is sent, with an *ArgumentError (errors.Is ErrInvalidArgument).
 // Errors from the underlying http.Client, such as connection failures and

@@ -32,6 +32,9 @@ var (
 	// ErrInvalidArgument matches an *ArgumentError: a value the client
 	// rejected before sending anything.
 	ErrInvalidArgument = errors.New("skylark: invalid argument")
+
+	// ErrResponseTooLarge matches a *ResponseTooLargeError.
+	ErrResponseTooLarge = errors.New("skylark: response body too large")
 )
 
 // Skylark error codes (the skylark_error_code field) that this package
@@ -300,6 +303,43 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Temporary reports true: a malformed body is usually a proxy or transport
 // fault, so the request is worth trying again later.
 func (e *DecodeError) Temporary() bool { return true }
+
+// ResponseTooLargeError is a 2xx response whose body is longer than the
+// client's limit (see WithMaxResponseBytes). The body is not decoded. The
+// operation may have taken effect on the server.
+type ResponseTooLargeError struct {
+	// Method and Path identify the request (Path without the query).
+	Method, Path string
+
+	// StatusCode is the response's HTTP status code.
+	StatusCode int
+
+	// Size is the body's length from Content-Length, or -1 when the length
+	// was not announced and the body ran past Limit while it was read.
+	Size int64
+
+	// Limit is the largest body the client reads, in bytes.
+	Limit int64
+}
+
+// Error states the size and the limit and how to raise the limit.
+func (e *ResponseTooLargeError) Error() string {
+	const hint = "raise the limit with WithMaxResponseBytes if such bodies are expected"
+	if e.Size < 0 {
+		return fmt.Sprintf("skylark: %s %s: %d response body exceeds the limit of %d bytes "+
+			"(its length was not announced, and reading stopped at the limit); %s",
+			e.Method, e.Path, e.StatusCode, e.Limit, hint)
+	}
+	return fmt.Sprintf("skylark: %s %s: %d response body of %d bytes exceeds the limit of %d bytes; %s",
+		e.Method, e.Path, e.StatusCode, e.Size, e.Limit, hint)
+}
+
+// Is reports whether target is ErrResponseTooLarge.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+// Temporary reports false: the same request is likely to return the same
+// body again.
+func (e *ResponseTooLargeError) Temporary() bool { return false }
 
 // ArgumentError is a value rejected by the client before any request was
 // sent, such as a malformed asset uid.

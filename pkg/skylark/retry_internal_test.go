@@ -186,7 +186,7 @@ func TestBodyWithoutGetBodyNotRetried(t *testing.T) {
 	}
 	req.Body = io.NopCloser(strings.NewReader(`{"slug":"s"}`))
 	req.GetBody = nil
-	if _, err := c.do(ctx, req, "asset", nil); err == nil {
+	if _, err := c.do(ctx, req, "asset", c.maxObjectBytes, nil); err == nil {
 		t.Fatal("do succeeded against a 503")
 	}
 	if n := len(srv.Requests()); n != 1 {

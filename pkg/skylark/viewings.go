@@ -98,7 +98,7 @@ func (s *ViewingsService) Create(ctx context.Context, req *ViewingRequest) (*Vie
 
 	var v Viewing
 	var apiErr *ErrorResponse
-	resp, err := s.client.do(ctx, hreq, "viewing", func(data []byte) error {
+	resp, err := s.client.do(ctx, hreq, "viewing", s.client.maxObjectBytes, func(data []byte) error {
 		var body struct {
 			Objects *[]json.RawMessage `json:"objects"`
 			Error   json.RawMessage    `json:"error"`
