@@ -282,8 +282,8 @@ type DecodeError struct {
 	Want string
 
 	// Err is the underlying parse or read error. Its text may quote keys
-	// of the body; Error redacts credentials in it and cuts it to 512
-	// bytes, but Err itself is left as it is for errors.Is and errors.As.
+	// of the body, so Error redacts credentials in it and cuts it to 512
+	// bytes. Err itself is kept as it is for errors.Is and errors.As.
 	Err error
 }
 
