@@ -19,6 +19,10 @@ type Token struct {
 	IDToken     string
 	AccessToken string
 	Expiry      time.Time // the earlier of the ID token's exp claim and the ExpiresIn deadline
+
+	// lifetime is Expiry minus the time the token was received; zero for a
+	// Token built elsewhere.
+	lifetime time.Duration
 }
 
 // String returns the expiry and hides the tokens.
@@ -113,5 +117,6 @@ func tokenFromResult(op string, r *types.AuthenticationResultType, now time.Time
 			"%s returned tokens without an expiry: the ID token has no exp claim and ExpiresIn is 0", op)
 	}
 	tok.Expiry = expiry
+	tok.lifetime = expiry.Sub(now)
 	return tok, claims.Username, nil
 }

@@ -52,7 +52,8 @@ type Config struct {
 	// *SecretCredentials.
 	Credentials CredentialsProvider
 	// ExpiryWindow is how long past the caller's deadline a handed-out
-	// token must stay valid. Zero means DefaultExpiryWindow.
+	// token must stay valid, capped at half of each token's lifetime.
+	// Zero means DefaultExpiryWindow.
 	ExpiryWindow time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
@@ -156,11 +157,12 @@ func NewTokenSource(cfg Config) (*TokenSource, error) {
 // Token returns an ID and access token that stay valid past ctx's deadline
 // (or now, without one) plus the expiry window, renewing them when needed.
 // If ctx ends while another caller's renewal is in progress, Token returns
-// ctx.Err() and the renewal goes on for the others. A token renewed for this
-// call is returned even if it does not meet the window, which happens when
-// the token lifetime is shorter than the window or the container clock runs
-// far ahead of Cognito's. Renewing again could not do better, and looping
-// would hammer Cognito.
+// ctx.Err() and the renewal goes on for the others. The window is capped at
+// half of the token's lifetime, so a token shorter-lived than the window is
+// still reused. A token renewed for this call is returned even if it does
+// not meet the window, which happens when the container clock runs far
+// ahead of Cognito's. Renewing again could not do better, and looping would
+// hammer Cognito.
 //
 // The returned Token is shared with other callers and must not be modified.
 // Errors other than ctx.Err() are *Error values; see the Err variables for
@@ -169,10 +171,8 @@ func (s *TokenSource) Token(ctx context.Context) (*Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	need := s.validUntil(ctx)
-
 	s.mu.Lock()
-	if t := s.tok; t != nil && t.Expiry.After(need) {
+	if t := s.tok; t != nil && t.Expiry.After(s.validUntil(ctx, t)) {
 		s.mu.Unlock()
 		return t, nil
 	}
@@ -204,16 +204,27 @@ func (s *TokenSource) Stats() Stats {
 	return Stats{SignIns: s.signIns.Load(), Refreshes: s.refreshes.Load()}
 }
 
-// validUntil returns the time a handed-out token must outlive, on the
-// source's clock: the caller's remaining time plus the window.
-func (s *TokenSource) validUntil(ctx context.Context) time.Time {
+// validUntil returns the time t must outlive to be handed out, on the
+// source's clock: the caller's remaining time plus the window for t.
+func (s *TokenSource) validUntil(ctx context.Context, t *Token) time.Time {
 	base := s.now()
 	if d, ok := ctx.Deadline(); ok {
 		if left := time.Until(d); left > 0 {
 			base = base.Add(left)
 		}
 	}
-	return base.Add(s.window)
+	return base.Add(s.windowFor(t))
+}
+
+// windowFor returns the expiry window for t: the configured window, at most
+// half of t's lifetime. Cognito issues ID tokens of five minutes at the
+// shortest, no longer than the default window; without the cap such a token
+// would never meet the window, and every call would renew it.
+func (s *TokenSource) windowFor(t *Token) time.Duration {
+	if half := t.lifetime / 2; half > 0 && half < s.window {
+		return half
+	}
+	return s.window
 }
 
 // finish stores a successful renewal's token and clears the in-flight call.
