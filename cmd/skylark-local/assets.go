@@ -31,6 +31,7 @@ func expectedAfterIngest() map[string]expectedAsset {
 			ingestAccount: "https://cdn.example.com/vod/joy-of-winning/index.m3u8",
 		}},
 		trailerDataSource: {title: trailerDisplayName, ovps: map[string]string{
+			otherAccount:  "tRaIlEr01",
 			ingestAccount: "https://cdn.example.com/output/trailer-01/hls/trailer-01.m3u8",
 		}},
 		featureDataSource: {title: "Feature 02", ovps: map[string]string{

@@ -94,7 +94,7 @@ func printSummary(p *printer, checks []check, start time.Time) bool {
 
 // describe names what the stack runs, for the summary.
 func (st *stack) describe() string {
-	aws := "built-in Secrets Manager endpoint, no queues"
+	aws := "built-in Secrets Manager endpoint, no SQS queues without moto_server"
 	if st.moto != nil {
 		aws = "moto_server (Secrets Manager, SQS)"
 	}

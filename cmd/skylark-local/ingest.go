@@ -86,7 +86,7 @@ func (st *stack) runIngest(ctx context.Context, p *printer) (int, int, error) {
 		p.section(fmt.Sprintf("Ingest: %d sample messages -> SQS queue %s -> ingest function", len(samples), ingestQueueName))
 		run, err = st.ingestThroughQueue(ctx, samples)
 	} else {
-		p.section(fmt.Sprintf("Ingest: %d sample messages -> one SQS event -> ingest function (no moto_server: no queue)", len(samples)))
+		p.section(fmt.Sprintf("Ingest: %d sample messages in one SQS event -> ingest function, invoked directly (no moto_server, so no queue)", len(samples)))
 		run, err = st.ingestDirect(ctx, samples)
 	}
 	if err != nil {

@@ -11,6 +11,7 @@
 //
 //	go run ./cmd/skylark-local demo [flags]
 //	go run ./cmd/skylark-local serve [flags]
+//	go run ./cmd/skylark-local token [flags] USERNAME
 //
 // demo sends the sample content-pipeline events from events/ to the ingest
 // function, shows the assets' OVP data before and after, signs end users
@@ -21,6 +22,11 @@
 // prints the endpoints, writes an env.json for `sam local invoke
 // --env-vars`, and serves a local HTTP API that verifies end-user JWTs
 // and forwards POST /assets/{uid}/viewings to the viewing function.
+//
+// token signs a user in to a local user pool with USER_SRP_AUTH, the flow
+// a player app uses, and prints the ID token. It reads the pool and the
+// password from the end-users.json that serve writes, or takes them from
+// flags and standard input for a pool started with cmd/cognito-local.
 //
 // Every server listens on 127.0.0.1 on a free port. Function logs go to a
 // file in the temporary directory, or to standard error with -v.
@@ -46,10 +52,18 @@ const (
 	exitFailed      = 1
 	exitUsage       = 2
 	exitInterrupted = 130
+	// exitOutputClosed is what a shell reports for a process that SIGPIPE
+	// killed (128 + 13), the usual end of a command whose reader exited.
+	exitOutputClosed = 141
 )
 
+// errOutputClosed is the cause of the stop when standard output or, with
+// -v, standard error can no longer be written, such as after the reader
+// of `skylark-local demo | head` exited.
+var errOutputClosed = errors.New("skylark-local: output closed")
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // runEnv is the parsed command line and the resources every mode uses.
@@ -73,26 +87,40 @@ func (e *runEnv) stackOptions() stackOptions {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: skylark-local <demo|serve> [flags]
+	fmt.Fprint(w, `usage: skylark-local <demo|serve|token> [flags]
 
   demo    run the whole product once on a local stack and check every step
   serve   keep the local stack running and print how to use it
+  token   sign a user in to a local user pool with SRP and print the ID token
 
-Run "skylark-local <demo|serve> -h" for the flags.
+Run "skylark-local <demo|serve|token> -h" for the flags.
 `)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		return exitUsage
 	}
 	mode := args[0]
-	if mode != "demo" && mode != "serve" {
+	if mode != "demo" && mode != "serve" && mode != "token" {
 		fmt.Fprintf(stderr, "skylark-local: unknown command %q\n\n", mode)
 		usage(stderr)
 		return exitUsage
 	}
+
+	// A closed terminal sends SIGHUP. It stops the stack as Ctrl-C does, so
+	// the temporary directory with the end users' passwords and tokens is
+	// removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	if mode == "token" {
+		return runToken(ctx, args[1:], stdin, stdout, stderr)
+	}
+	divertSIGPIPE()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	outputFailed := func(err error) { cancel(fmt.Errorf("%w: %w", errOutputClosed, err)) }
 
 	fs := flag.NewFlagSet("skylark-local "+mode, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -113,10 +141,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	code, err := setUp(&env, *moto, *repo, *verbose, stdout, stderr)
+	env.progress = newPrinter(stdout)
+	env.progress.onError = outputFailed
+	code, err := setUp(&env, *moto, *repo, *verbose, &errorWatcher{w: stderr, onError: outputFailed})
 	if err != nil {
 		fmt.Fprintf(stderr, "skylark-local: %v\n", err)
 		return code
@@ -125,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer func() {
 		// A failed demo keeps its logs for reading.
 		if *keep || (mode == "demo" && !passed && ctx.Err() == nil) {
-			fmt.Fprintf(stdout, "  files kept in %s\n", env.tempDir)
+			env.progress.line("files kept in %s", env.tempDir)
 			return
 		}
 		os.RemoveAll(env.tempDir)
@@ -138,6 +165,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		passed = runServe(ctx, &env)
 	}
 	switch {
+	case errors.Is(context.Cause(ctx), errOutputClosed):
+		return exitOutputClosed
 	case mode == "serve" && passed:
 		// Ctrl-C is how serve is meant to stop.
 		return exitOK
@@ -150,8 +179,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // setUp resolves the flags into env: repository, moto_server, temporary
-// directory and log destination.
-func setUp(env *runEnv, moto, repo string, verbose bool, stdout, stderr io.Writer) (int, error) {
+// directory and log destination. env.progress must be set.
+func setUp(env *runEnv, moto, repo string, verbose bool, stderr io.Writer) (int, error) {
 	var err error
 	if repo == "" {
 		repo, err = os.Getwd()
@@ -182,7 +211,6 @@ func setUp(env *runEnv, moto, repo string, verbose bool, stdout, stderr io.Write
 	if err != nil {
 		return exitFailed, err
 	}
-	env.progress = newPrinter(stdout)
 	if verbose {
 		env.logs = stderr
 	} else {
@@ -199,6 +227,17 @@ func setUp(env *runEnv, moto, repo string, verbose bool, stdout, stderr io.Write
 	if verbose {
 		where = "function logs: standard error"
 	}
-	fmt.Fprintf(stdout, "skylark-local: the stack on 127.0.0.1, no AWS account\n  temp dir %s (%s)\n", env.tempDir, where)
+	env.progress.heading("skylark-local: the stack on 127.0.0.1, no AWS account")
+	env.progress.line("temp dir %s (%s)", env.tempDir, where)
 	return exitOK, nil
+}
+
+// divertSIGPIPE keeps a write to a closed pipe from killing the process,
+// so that `skylark-local demo | head` still stops the stack and removes
+// the temporary directory: the write returns EPIPE, which the printer
+// turns into a stop. The signal is caught and dropped rather than ignored
+// with signal.Ignore, because an ignored signal stays ignored in every
+// child through exec, while a caught one is reset to the default there.
+func divertSIGPIPE() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }

@@ -70,7 +70,9 @@ const (
 // asset is addressed by uid and has entries from a retired and from
 // another OVP account. A free trailer and a premium feature are addressed
 // by data source id, and so is a free extra whose data source id contains
-// a space and a plus sign.
+// a space and a plus sign. Every asset that the viewing examples of serve
+// use has another OVP account's entry, so a viewing succeeds before any
+// ingest has run.
 func seedAssets() []map[string]any {
 	return []map[string]any{
 		{
@@ -85,7 +87,9 @@ func seedAssets() []map[string]any {
 		{
 			"data_source_id": trailerDataSource,
 			"title":          trailerDisplayName,
-			"ovps":           []map[string]any{},
+			"ovps": []map[string]any{
+				{"account_url": otherAccount, "playback_id": "tRaIlEr01"},
+			},
 		},
 		{
 			"data_source_id": featureDataSource,

@@ -133,6 +133,8 @@ func (st *stack) printServeInfo(p *printer, gatewayURL, envFile, credsPath strin
 	}
 	if st.moto != nil {
 		rows = append(rows, []string{"SQS (moto_server)", st.sqsURL, ingestQueueName + " polled into the ingest function"})
+	} else {
+		rows = append(rows, []string{"SQS stand-in", st.sqsURL, "no queues without moto_server; records ChangeMessageVisibility"})
 	}
 	p.table([]string{"NAME", "URL", "NOTES"}, rows)
 
@@ -141,26 +143,67 @@ func (st *stack) printServeInfo(p *printer, gatewayURL, envFile, credsPath strin
 	p.line("end users     %s  (usernames, passwords, token files)", credsPath)
 	p.line("ID tokens     %s  (valid 1 hour)", filepath.Join(filepath.Dir(credsPath), "tokens"))
 
+	p.section("Try it, in this order, from the repository root")
+	for _, ex := range st.examples(gatewayURL, envFile, credsPath) {
+		for _, c := range strings.Split(ex.comment, "\n") {
+			p.line("# %s", c)
+		}
+		for _, l := range ex.lines {
+			p.line("%s", l)
+		}
+	}
+}
+
+// example is one command that serve prints: what it shows, on one or more
+// lines, and the shell lines to run. A comment ending in "-> NNN" names
+// the HTTP status of the command's response.
+type example struct {
+	comment string
+	lines   []string
+}
+
+// examples returns the commands that serve prints. Each works on a fresh
+// stack in the order given: the viewings come first and need no ingest,
+// because every asset they use has another OVP account's ovps entry from
+// the seed.
+func (st *stack) examples(gatewayURL, envFile, credsPath string) []example {
 	joy := st.assetUIDs[joyUID]
 	trailer := st.assetUIDs[trailerDataSource]
 	tokens := filepath.Join(filepath.Dir(credsPath), "tokens")
-	p.section("Try it")
-	p.line("# an entitled user gets 201 with the playback URLs")
-	p.line("curl -i -X POST -H \"Authorization: Bearer $(cat %s/premium-viewer.jwt)\" %s/assets/%s/viewings", tokens, gatewayURL, joy)
-	p.line("# a user without the asset's plan gets 403; a free asset plays for anyone signed in")
-	p.line("curl -i -X POST -H \"Authorization: Bearer $(cat %s/basic-viewer.jwt)\" %s/assets/%s/viewings", tokens, gatewayURL, joy)
-	p.line("curl -i -X POST -H \"Authorization: Bearer $(cat %s/free-viewer.jwt)\" %s/assets/%s/viewings", tokens, gatewayURL, trailer)
-	p.line("# invoke the ingest function with a sample event, as sam local invoke -e does")
-	p.line("curl -s -d @%s %s", filepath.Join(st.opts.moduleDir, "events", "ingest-s3-put.json"), st.ingest.URL)
-	if st.moto != nil {
-		p.line("# or send a message to the queue; the poller hands it to the ingest function")
-		p.line("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s \\", dummyAccessKeyID, dummySecretAccessKey, region)
-		p.line("  aws --endpoint-url %s sqs send-message --queue-url %s \\", st.sqsURL, st.queueURL)
-		p.line("  --message-body '{\"version\":1,\"data_source_id\":\"%s\",\"fields\":{\"title\":\"Trailer 01 (final cut)\"}}'", trailerDataSource)
+	viewing := func(user, uid string) string {
+		return fmt.Sprintf("curl -i -X POST -H \"Authorization: Bearer $(cat %s/%s.jwt)\" %s/assets/%s/viewings",
+			tokens, user, gatewayURL, uid)
 	}
-	p.line("# with SAM and Docker on Linux (template.yaml declares the AWS_ENDPOINT_URL_* variables")
-	p.line("# empty, so env.json can point the functions at this stack)")
-	p.line("sam local invoke %s -e events/ingest-s3-put.json --env-vars %s --docker-network host", ingestLogicalID, envFile)
+	out := []example{
+		{"premium-viewer has the asset's plan -> 201 with the playback URLs",
+			[]string{viewing("premium-viewer", joy)}},
+		{"basic-viewer lacks the asset's plan -> 403",
+			[]string{viewing("basic-viewer", joy)}},
+		{"a free asset plays for anyone signed in -> 201",
+			[]string{viewing("free-viewer", trailer)}},
+		{"no token: the JWT authorizer rejects the request -> 401",
+			[]string{fmt.Sprintf("curl -i -X POST %s/assets/%s/viewings", gatewayURL, joy)}},
+		{"invoke the ingest function with a sample event, as sam local invoke -e does",
+			[]string{fmt.Sprintf("curl -s -d @%s %s", filepath.Join(st.opts.moduleDir, "events", "ingest-s3-put.json"),
+				st.ingest.URL)}},
+		{"a fresh ID token, for when the token files have expired",
+			[]string{fmt.Sprintf("go run ./cmd/skylark-local token -users %s premium-viewer", credsPath)}},
+	}
+	if st.moto != nil {
+		out = append(out, example{"send a message to the queue; the poller hands it to the ingest function", []string{
+			fmt.Sprintf("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s \\",
+				dummyAccessKeyID, dummySecretAccessKey, region),
+			fmt.Sprintf("  aws --endpoint-url %s sqs send-message --queue-url %s \\", st.sqsURL, st.queueURL),
+			fmt.Sprintf("  --message-body '{\"version\":1,\"data_source_id\":\"%s\",\"fields\":{\"title\":\"Trailer 01 (final cut)\"}}'",
+				trailerDataSource),
+		}})
+	}
+	out = append(out, example{"with SAM and Docker on Linux: template.yaml declares the AWS_ENDPOINT_URL_*\n" +
+		"variables empty, so env.json can point the functions at this stack", []string{
+		fmt.Sprintf("sam local invoke %s -e events/ingest-s3-put.json --env-vars %s --docker-network host",
+			ingestLogicalID, envFile),
+	}})
+	return out
 }
 
 // pollForever does the work of the SQS event source mapping while serve

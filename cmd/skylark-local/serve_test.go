@@ -80,6 +80,9 @@ func testServe(t *testing.T, moto string) {
 	credsPath := lines.waitFor(t, `end users\s+(\S+end-users\.json)`, 30*time.Second)
 	lines.waitFor(t, `^Ready\. Press Ctrl-C to stop\.`, 30*time.Second)
 
+	// The printed examples run first, on the fresh stack, in their order.
+	runPrintedExamples(t, lines, gateway)
+
 	token := signInEndUser(t, credsPath, "premium-viewer")
 	status, body := post(t, gateway+"/assets/"+joyUID+"/viewings", token)
 	if status != http.StatusCreated {
@@ -100,6 +103,9 @@ func testServe(t *testing.T, moto string) {
 		queueURL := lines.waitFor(t, `--queue-url (\S+)`, time.Second)
 		sendMessage(t, sqsURL, queueURL, `{"version":1,"data_source_id":"feature-02","fields":{"title":"Feature 02 (restored)"}}`)
 		lines.waitFor(t, `ingest   message \S+ applied data source feature-02: updated title`, 30*time.Second)
+	} else {
+		lines.waitFor(t, `--  SQS\s+not available without moto_server`, time.Second)
+		lines.waitFor(t, `python3 -m pip install 'moto\[server\]'`, time.Second)
 	}
 
 	family := descendants(cmd.Process.Pid)
