@@ -201,7 +201,9 @@ func (s *AssetsService) send(ctx context.Context, method, path string, body any,
 	}
 	var asset Asset
 	_, err = s.client.do(ctx, req, "asset", s.client.maxObjectBytes, func(data []byte) error {
-		if err := json.Unmarshal(data, &asset); err != nil {
+		// UnmarshalJSON validates the whole body itself, so calling it
+		// directly saves json.Unmarshal's extra validation pass.
+		if err := asset.UnmarshalJSON(data); err != nil {
 			return err
 		}
 		if asset.UID == "" {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"unicode/utf8"
 )
 
 // rawObject is a JSON object kept key by key, so that keys this package
@@ -17,8 +18,8 @@ func decodeObject(data []byte, what string) (rawObject, error) {
 	if isJSONNull(data) {
 		return nil, fmt.Errorf("%s is null, want a JSON object", what)
 	}
-	var raw rawObject
-	if err := json.Unmarshal(data, &raw); err != nil {
+	raw, err := splitObject(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s is not a JSON object: %w", what, err)
 	}
 	return raw, nil
@@ -31,10 +32,31 @@ func decodeField(raw rawObject, key string, dst any, what string) error {
 	if !ok {
 		return nil
 	}
+	if p, ok := dst.(*string); ok && plainJSONString(v) {
+		*p = string(v[1 : len(v)-1])
+		return nil
+	}
 	if err := json.Unmarshal(v, dst); err != nil {
 		return fmt.Errorf("%s field %q: %w", what, key, err)
 	}
 	return nil
+}
+
+// plainJSONString reports whether v is a JSON string with no escapes and
+// no control characters, whose value is then the bytes between the quotes.
+// Most identifiers and URLs are such strings, and taking them directly
+// skips a second pass of the JSON decoder over bytes it has already
+// validated. Invalid UTF-8 is left to the decoder, which replaces it.
+func plainJSONString(v []byte) bool {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeField puts the typed value v of a modelled key into out. When the
