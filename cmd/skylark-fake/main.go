@@ -2,16 +2,41 @@
 // pkg/skylark/skylarktest as a process, for local runs of the functions and
 // for clients written in other languages.
 //
-// It prints the base URL on the first line of standard output, logs to
-// standard error, and stops on SIGINT or SIGTERM.
+// It prints the base URL on the first line of standard output. On standard
+// error it logs its start and stop and, unless -quiet is set, one line per
+// request with the method, path, status and duration. Request headers,
+// the Authorization header among them, are not logged. It stops on SIGINT
+// or SIGTERM.
 //
 // Usage:
 //
-//	skylark-fake -issuer http://127.0.0.1:9229/us-east-1_Local1 -client-id abc [-addr 127.0.0.1:8089] [-seed seed.json]
-//	skylark-fake -no-auth
+//	skylark-fake -issuer http://127.0.0.1:9229/us-east-1_Local1 -client-id abc [-addr 127.0.0.1:8089] [-seed seed.json] [-quiet]
+//	skylark-fake -no-auth [-seed seed.json]
 //
-// The seed file is JSON: an array of asset objects, or {"assets": [...],
-// "entitlements": [{"user_identifier": "...", "plan_url": "..."}]}.
+// # Seed file
+//
+// -seed loads assets and entitlements at start from a JSON file, either
+// an array of asset objects or an object with an "assets" array and an
+// "entitlements" array. testdata/seed.json is an example.
+//
+// Asset objects are stored as given, without the checks that the API
+// applies to writes. Keys with a meaning to the fake:
+//
+//   - "uid": "asse_" and 32 lower-case hex digits; generated when absent.
+//   - "language": the language version that language fields such as
+//     "title" go to; en-gb when absent.
+//   - "data_source_id": makes the asset readable and writable at
+//     /api/assets/versions/data-source/<id>/.
+//   - "plan_urls": the plans of which a viewer needs one; without it the
+//     asset plays for anyone.
+//   - "ovps": the entries a viewing returns, each with an "account_url"
+//     whose last path segment names the OVP, and a "stream_url",
+//     "full_stream_url" or "playback_id".
+//
+// The fake sets "self", "created" and "modified" itself and ignores them
+// in the file. Each entitlement, {"user_identifier": "...", "plan_url":
+// "..."}, lets the user_identifier of a viewing request play assets that
+// list that plan.
 package main
 
 import (
@@ -45,9 +70,10 @@ func main() {
 
 // config holds the parsed command line.
 type config struct {
-	addr string
-	seed string
-	opts skylarktest.Options
+	addr  string
+	seed  string
+	quiet bool
+	opts  skylarktest.Options
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -61,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.seed, "seed", "", "JSON `file` with assets and entitlements to load at start")
 	fs.BoolVar(&c.opts.NoAuth, "no-auth", false, "accept requests without verifying tokens")
 	fs.BoolVar(&c.opts.AnonymousReads, "anonymous-reads", false, "allow GET of assets without a token")
+	fs.BoolVar(&c.quiet, "quiet", false, "do not log a line per request on standard error")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -100,6 +127,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			ln.Close()
 			return fmt.Errorf("load seed file %s: %w", cfg.seed, err)
 		}
+	}
+	if !cfg.quiet {
+		srv.Config.Handler = logRequests(srv.Config.Handler, log)
 	}
 	srv.Listener.Close()
 	srv.Listener = ln
