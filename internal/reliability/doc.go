@@ -3,11 +3,11 @@
 // input, and that they never reveal a secret. It has no code outside its
 // tests.
 //
-// The functions are main packages, which Go cannot import, so the tests
+// The functions are main packages, which Go cannot import. So the tests
 // build them with the deployment's build flags and run each binary as a
-// Lambda execution environment: a process whose Runtime API the test
-// serves on 127.0.0.1, with the invocation deadline set per invocation as
-// Lambda sets it. Each environment reaches a local Cognito user pool
+// Lambda execution environment. That is a process whose Runtime API the
+// test serves on 127.0.0.1, with the deadline set per invocation as Lambda
+// sets it. Each environment reaches a local Cognito user pool
 // (cognitotest), a fake Skylark (skylarktest), and SQS and Secrets Manager
 // on moto_server through the SDK's standard endpoint variables, exactly as
 // main.go builds its clients.

@@ -121,7 +121,7 @@ func ingestRows() []faultRow {
 	return []faultRow{
 		{
 			name: "cognito-throttled-once", function: "ingest",
-			fault:  "Cognito answers one InitiateAuth with TooManyRequestsException",
+			fault:  "Cognito returns TooManyRequestsException to one InitiateAuth",
 			expect: "sign-in retried with backoff within the invocation; every message applied",
 			ingest: &ingestCase{
 				messages: natives(2, applied),
@@ -148,7 +148,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "cognito-5xx-once", function: "ingest",
-			fault:  "Cognito answers one InitiateAuth with HTTP 500 InternalErrorException",
+			fault:  "Cognito returns HTTP 500 InternalErrorException to one InitiateAuth",
 			expect: "sign-in retried; every message applied",
 			ingest: &ingestCase{
 				messages: natives(2, applied),
@@ -160,7 +160,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "cognito-5xx", function: "ingest",
-			fault:  "Cognito answers every request with HTTP 500",
+			fault:  "Cognito returns HTTP 500 to every request",
 			expect: "every message retried later; nothing dead-lettered",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -169,18 +169,18 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "cognito-slow", function: "ingest",
-			fault:  "Cognito answers after 3 s, past the 1.5 s invocation deadline",
+			fault:  "Cognito responds after 3 s, past the 1.5 s invocation deadline",
 			expect: "the handler returns before the deadline; every message retried later",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
 				deadline: 1500 * time.Millisecond,
 				inject:   poolFault(cognitotest.OpAll, cognitotest.Fault{Latency: 3 * time.Second}),
-				check:    assertAnsweredBeforeDeadline(1500 * time.Millisecond),
+				check:    assertRespondedBeforeDeadline(1500 * time.Millisecond),
 			},
 		},
 		{
 			name: "refresh-token-revoked", function: "ingest",
-			fault:  "warm container; the refresh token is revoked and Skylark answers 401 once",
+			fault:  "warm container; the refresh token is revoked and Skylark returns 401 once",
 			expect: "the transport renews the token: the refresh is rejected, a full SRP sign-in follows; every message applied",
 			ingest: &ingestCase{
 				messages: natives(2, applied),
@@ -193,7 +193,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "password-rotated", function: "ingest",
-			fault:  "warm container; the password changes in the pool and the secret, the refresh token is revoked, Skylark answers 401 once",
+			fault:  "warm container; the password changes in the pool and the secret, the refresh token is revoked, Skylark returns 401 once",
 			expect: "the secret is read again after SECRET_REFRESH_INTERVAL and the sign-in uses the new password; every message applied",
 			ingest: &ingestCase{
 				messages: natives(2, applied),
@@ -306,7 +306,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-429-retry-after-short", function: "ingest",
-			fault:  "Skylark answers one GET with 429 and Retry-After: 1",
+			fault:  "Skylark returns 429 and Retry-After: 1 to one GET",
 			expect: "the client waits 1 s and retries; every message applied",
 			ingest: &ingestCase{
 				messages: natives(1, applied),
@@ -316,7 +316,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-429-retry-after-long", function: "ingest",
-			fault:  "Skylark answers every request with 429 and Retry-After: 120",
+			fault:  "Skylark returns 429 and Retry-After: 120 to every request",
 			expect: "no wait inside the invocation; every message retried with a visibility timeout of at least 120 s",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -328,7 +328,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-429", function: "ingest",
-			fault:  "Skylark answers every request with 429 without Retry-After",
+			fault:  "Skylark returns 429 without Retry-After to every request",
 			expect: "the client backs off and gives up; every message retried later",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -340,7 +340,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-500", function: "ingest",
-			fault:  "Skylark answers every request with 500",
+			fault:  "Skylark returns 500 to every request",
 			expect: "every message retried later; nothing dead-lettered",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -349,7 +349,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-502-once", function: "ingest",
-			fault:  "Skylark answers one PATCH with 502 (HTML body)",
+			fault:  "Skylark returns 502 (HTML body) to one PATCH",
 			expect: "the PATCH is retried (it is idempotent); applied",
 			ingest: &ingestCase{
 				messages: natives(1, applied),
@@ -359,7 +359,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-503-once", function: "ingest",
-			fault:  "Skylark answers one GET with 503",
+			fault:  "Skylark returns 503 to one GET",
 			expect: "the GET is retried; applied",
 			ingest: &ingestCase{
 				messages: natives(1, applied),
@@ -369,7 +369,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-504-once", function: "ingest",
-			fault:  "Skylark answers one GET with 504 (HTML body)",
+			fault:  "Skylark returns 504 (HTML body) to one GET",
 			expect: "the GET is retried; applied",
 			ingest: &ingestCase{
 				messages: natives(1, applied),
@@ -379,7 +379,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-503", function: "ingest",
-			fault:  "Skylark answers every request with 503",
+			fault:  "Skylark returns 503 to every request",
 			expect: "retries exhausted; every message retried later",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -388,13 +388,13 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-slow", function: "ingest",
-			fault:  "Skylark answers after 3 s, past the 1.5 s invocation deadline",
+			fault:  "Skylark responds after 3 s, past the 1.5 s invocation deadline",
 			expect: "the handler returns before the deadline; every message retried later",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
 				deadline: 1500 * time.Millisecond,
 				inject:   skyFault(skylarktest.Fault{Latency: 3 * time.Second}),
-				check:    assertAnsweredBeforeDeadline(1500 * time.Millisecond),
+				check:    assertRespondedBeforeDeadline(1500 * time.Millisecond),
 			},
 		},
 		{
@@ -444,7 +444,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-non-json-2xx", function: "ingest",
-			fault:  "Skylark answers a GET with 200 and a body that is not JSON",
+			fault:  "Skylark returns 200 with a body that is not JSON to a GET",
 			expect: "the message is retried later, not dead-lettered",
 			ingest: &ingestCase{
 				messages: natives(1, retry),
@@ -454,7 +454,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-401-once", function: "ingest",
-			fault:  "Skylark answers 401 once to a token that is still valid",
+			fault:  "Skylark returns 401 once to a token that is still valid",
 			expect: "the transport invalidates the token once, refreshes it and repeats the request; applied",
 			ingest: &ingestCase{
 				messages: natives(1, applied),
@@ -466,7 +466,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "skylark-401", function: "ingest",
-			fault:  "Skylark answers 401 to every request",
+			fault:  "Skylark returns 401 to every request",
 			expect: "one renewal per request, then every message retried later; nothing dead-lettered",
 			ingest: &ingestCase{
 				messages: natives(2, retry),
@@ -502,7 +502,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "change-visibility-fails", function: "ingest",
-			fault:  "ChangeMessageVisibility fails (the record names a queue that does not exist) while Skylark answers 503",
+			fault:  "ChangeMessageVisibility fails (the record names a queue that does not exist) while Skylark returns 503",
 			expect: "the messages are still reported for retry; the failed visibility call is logged",
 			ingest: &ingestCase{
 				messages: func(w *world) []ingestMsg {
@@ -578,7 +578,7 @@ func ingestRows() []faultRow {
 				deadline: 400 * time.Millisecond,
 				inject:   skyFault(skylarktest.Fault{Latency: 150 * time.Millisecond}),
 				check: func(t *testing.T, w *world, run *ingestRun) {
-					assertAnsweredBeforeDeadline(400*time.Millisecond)(t, w, run)
+					assertRespondedBeforeDeadline(400*time.Millisecond)(t, w, run)
 					if n := len(run.steps[0].response.BatchItemFailures); n == 0 {
 						t.Errorf("every message finished within 400 ms; the row proves nothing")
 					}
@@ -613,7 +613,7 @@ func ingestRows() []faultRow {
 		},
 		{
 			name: "cognito-throttled-and-skylark-503", function: "ingest",
-			fault:  "Cognito throttles one InitiateAuth and Skylark answers one GET with 503",
+			fault:  "Cognito throttles one InitiateAuth and Skylark returns 503 to one GET",
 			expect: "both retried within the invocation; every message applied",
 			ingest: &ingestCase{
 				messages: natives(2, applied),
@@ -668,14 +668,14 @@ func assertVisibilitySet(t *testing.T, run *ingestRun, minSeconds float64) {
 	}
 }
 
-// assertAnsweredBeforeDeadline checks that each invocation answered within
+// assertRespondedBeforeDeadline checks that each invocation responded within
 // its deadline plus a little scheduling slack.
-func assertAnsweredBeforeDeadline(deadline time.Duration) func(t *testing.T, w *world, run *ingestRun) {
+func assertRespondedBeforeDeadline(deadline time.Duration) func(t *testing.T, w *world, run *ingestRun) {
 	return func(t *testing.T, _ *world, run *ingestRun) {
 		t.Helper()
 		for i, s := range run.steps {
 			if s.result.took > deadline+300*time.Millisecond {
-				t.Errorf("step %d answered after %s, past the %s deadline", i, s.result.took, deadline)
+				t.Errorf("step %d responded after %s, past the %s deadline", i, s.result.took, deadline)
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func containerLogs(t testing.TB, c *container, requestID string) []logLine {
 }
 
 // logWait bounds how long a test waits for a function's log lines. The
-// function writes them before it answers, but they reach the test through
+// function writes them before it responds, but they reach the test through
 // a pipe that is read concurrently.
 const logWait = 3 * time.Second
 

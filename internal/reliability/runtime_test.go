@@ -23,7 +23,7 @@ import (
 const runtimeAPIPrefix = "/2018-06-01/runtime/"
 
 // invokeGrace is how long after the deadline an invocation may take to
-// answer before the environment counts as timed out. Lambda stops the
+// respond before the environment counts as timed out. Lambda stops the
 // process at the deadline; the grace absorbs scheduling delays on a busy
 // machine.
 const invokeGrace = 2 * time.Second
@@ -35,12 +35,12 @@ type pendingInvocation struct {
 	deadline time.Time
 	done     chan struct{}
 	payload  []byte
-	failed   bool // answered through /error
+	failed   bool // completed through /error
 }
 
 // runtimeAPI serves the Lambda Runtime API for one execution environment, as
 // the Lambda service does: the function polls GET invocation/next and
-// answers with POST invocation/{id}/response or invocation/{id}/error.
+// responds with POST invocation/{id}/response or invocation/{id}/error.
 type runtimeAPI struct {
 	server *httptest.Server
 	queue  chan *pendingInvocation
@@ -192,7 +192,7 @@ func (c *container) stop() {
 }
 
 // invoke sends event with a deadline timeout from now and waits for the
-// answer. It fails when the process exits or does not answer within the
+// response. It fails when the process exits or does not respond within the
 // deadline plus invokeGrace; Lambda then reports the invocation as failed,
 // and for SQS the whole batch comes back.
 func (c *container) invoke(event []byte, timeout time.Duration) (invokeResult, error) {
@@ -224,7 +224,7 @@ func (c *container) invoke(event []byte, timeout time.Duration) (invokeResult, e
 		return invokeResult{}, c.exitError()
 	case <-limit.C:
 		c.stop()
-		return invokeResult{}, fmt.Errorf("%s timed out: no answer to %s within the deadline %s plus %s",
+		return invokeResult{}, fmt.Errorf("%s timed out: no response to %s within the deadline %s plus %s",
 			c.name, inv.id, timeout, invokeGrace)
 	}
 }

@@ -32,7 +32,7 @@ func viewingRows() []faultRow {
 	return []faultRow{
 		{
 			name: "viewing-cognito-throttled-once", function: "viewing",
-			fault:  "Cognito answers one InitiateAuth with TooManyRequestsException",
+			fault:  "Cognito returns TooManyRequestsException to one InitiateAuth",
 			expect: "sign-in retried within the request; 201 with the playback data",
 			viewing: &viewingCase{
 				inject: poolFault(cognitotest.OpInitiateAuth, cognitotest.ThrottleFault(1)),
@@ -50,7 +50,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-cognito-5xx", function: "viewing",
-			fault:  "Cognito answers every request with HTTP 500",
+			fault:  "Cognito returns HTTP 500 to every request",
 			expect: "503 signin_unavailable with Retry-After: 1",
 			viewing: &viewingCase{
 				inject: poolFault(cognitotest.OpAll, cognitotest.Fault{Code: cognitotest.CodeInternalError}),
@@ -60,7 +60,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-cognito-slow", function: "viewing",
-			fault:  "Cognito answers after 3 s, past the 1.5 s invocation deadline",
+			fault:  "Cognito responds after 3 s, past the 1.5 s invocation deadline",
 			expect: "504 upstream_timeout before the deadline",
 			viewing: &viewingCase{
 				inject: poolFault(cognitotest.OpAll, cognitotest.Fault{Latency: 3 * time.Second}),
@@ -70,7 +70,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-refresh-token-revoked", function: "viewing",
-			fault:  "warm container; the refresh token is revoked and Skylark answers 401 once",
+			fault:  "warm container; the refresh token is revoked and Skylark returns 401 once",
 			expect: "a full SRP sign-in replaces the rejected refresh; 201",
 			viewing: &viewingCase{
 				warm:   true,
@@ -83,7 +83,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-password-rotated", function: "viewing",
-			fault:  "warm container; the password changes in the pool and the secret, the refresh token is revoked, Skylark answers 401 once",
+			fault:  "warm container; the password changes in the pool and the secret, the refresh token is revoked, Skylark returns 401 once",
 			expect: "the new password is read from the secret and used; 201",
 			viewing: &viewingCase{
 				env:  setEnv("SECRET_REFRESH_INTERVAL", "1s"),
@@ -155,7 +155,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-429-retry-after", function: "viewing",
-			fault:  "Skylark answers every request with 429 and Retry-After: 30",
+			fault:  "Skylark returns 429 and Retry-After: 30 to every request",
 			expect: "429 throttled with Retry-After: 30, at once",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "30"}),
@@ -164,7 +164,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-429", function: "viewing",
-			fault:  "Skylark answers every request with 429 without Retry-After",
+			fault:  "Skylark returns 429 without Retry-After to every request",
 			expect: "429 throttled with Retry-After: 1",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Status: http.StatusTooManyRequests}),
@@ -173,7 +173,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-429-post-once", function: "viewing",
-			fault:  "Skylark answers the viewing POST once with 429 and Retry-After: 1",
+			fault:  "Skylark returns 429 and Retry-After: 1 to the viewing POST once",
 			expect: "the POST is retried (429 with Retry-After means not processed); 201 and one viewing",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodPost, Status: http.StatusTooManyRequests,
@@ -188,7 +188,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-500", function: "viewing",
-			fault:  "Skylark answers the asset GET with 500",
+			fault:  "Skylark returns 500 to the asset GET",
 			expect: "502 upstream_error; no viewing created",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodGet, Status: http.StatusInternalServerError}),
@@ -202,7 +202,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-503-get-once", function: "viewing",
-			fault:  "Skylark answers the asset GET once with 503",
+			fault:  "Skylark returns 503 to the asset GET once",
 			expect: "the GET is retried; 201",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodGet, Status: http.StatusServiceUnavailable,
@@ -212,7 +212,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-503-post", function: "viewing",
-			fault:  "Skylark answers the viewing POST with 503 without Retry-After",
+			fault:  "Skylark returns 503 without Retry-After to the viewing POST",
 			expect: "the POST is not repeated (its outcome is unknown); 502 upstream_error",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable}),
@@ -226,7 +226,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-504-get-once", function: "viewing",
-			fault:  "Skylark answers the asset GET once with 504 (HTML body)",
+			fault:  "Skylark returns 504 (HTML body) to the asset GET once",
 			expect: "the GET is retried; 201",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodGet, Status: http.StatusGatewayTimeout,
@@ -236,7 +236,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-slow", function: "viewing",
-			fault:  "Skylark answers after 3 s, past the 1.5 s invocation deadline",
+			fault:  "Skylark responds after 3 s, past the 1.5 s invocation deadline",
 			expect: "504 upstream_timeout before the deadline",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Latency: 3 * time.Second}),
@@ -283,7 +283,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-non-json-2xx", function: "viewing",
-			fault:  "Skylark answers the asset GET with 200 and a body that is not JSON",
+			fault:  "Skylark returns 200 and a body that is not JSON to the asset GET",
 			expect: "502 upstream_error",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Method: http.MethodGet, Status: http.StatusOK,
@@ -293,7 +293,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-401-once", function: "viewing",
-			fault:  "Skylark answers 401 once to a token that is still valid",
+			fault:  "Skylark returns 401 once to a token that is still valid",
 			expect: "the token is refreshed once and the request repeated; 201",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Status: http.StatusUnauthorized, Times: 1}),
@@ -305,7 +305,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-skylark-401", function: "viewing",
-			fault:  "Skylark answers 401 to every request",
+			fault:  "Skylark returns 401 to every request",
 			expect: "503 signin_unavailable without Retry-After",
 			viewing: &viewingCase{
 				inject: skyFault(skylarktest.Fault{Status: http.StatusUnauthorized}),
@@ -314,7 +314,7 @@ func viewingRows() []faultRow {
 		},
 		{
 			name: "viewing-short-deadline", function: "viewing",
-			fault:  "a 300 ms invocation deadline, no more than the time kept free to answer",
+			fault:  "a 300 ms invocation deadline, no more than the time kept free to respond",
 			expect: "504 upstream_timeout before the deadline; Skylark not called",
 			viewing: &viewingCase{
 				steps: []viewingStep{{deadline: 300 * time.Millisecond,

@@ -73,10 +73,10 @@ func buildFunctions(t *testing.T) *functionBinaries {
 	return bins
 }
 
-// world is the set of services one test runs the functions against: a
-// Cognito user pool behind a proxy that records the tokens it issues, a
-// fake Skylark that verifies the pool's ID tokens, and a secret and queues
-// on moto_server. Everything a function or a test observer produced is in
+// world is the set of services one test runs the functions against. It
+// has a Cognito user pool behind a proxy that records the tokens it issues,
+// a fake Skylark that verifies the pool's ID tokens, and a secret and queues
+// on moto_server. Everything a function or a test observer produced goes to
 // rec, for the secret scan.
 type world struct {
 	t       *testing.T
@@ -316,11 +316,11 @@ func (w *world) start(function string, env map[string]string) *container {
 }
 
 // secretValues returns every value that must never appear in output: the
-// passwords, the client secret, the tokens the pool issued and the
-// Authorization header values Skylark received.
+// passwords, the client secret, the tokens the pool issued, the
+// Authorization header values Skylark received and the end user's token.
 func (w *world) secretValues() []string {
 	w.mu.Lock()
-	values := append([]string{w.clientSecret}, w.passwords...)
+	values := append([]string{w.clientSecret, endUserToken}, w.passwords...)
 	values = append(values, w.tokens...)
 	w.mu.Unlock()
 	for _, r := range w.sky.Requests() {
