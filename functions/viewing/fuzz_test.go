@@ -21,7 +21,7 @@ import (
 // fuzzAssetUID is the free asset the fuzz server holds.
 const fuzzAssetUID = "asse_4e4a9d0e3c054790886684b924e1d13c"
 
-// fuzzStatuses are the statuses the handler may answer with.
+// fuzzStatuses are the statuses the handler may return.
 var fuzzStatuses = map[int]bool{
 	http.StatusCreated: true, http.StatusNoContent: true, http.StatusBadRequest: true,
 	http.StatusUnauthorized: true, http.StatusForbidden: true, http.StatusNotFound: true,
@@ -72,10 +72,10 @@ func FuzzDecodeRequest(f *testing.F) {
 	})
 }
 
-// fuzzSkylark stands in for Skylark in process, so that no server runs
+// fuzzSkylark replaces Skylark in process, so that no server runs
 // concurrently with the next input and coverage stays stable. It records
-// every identifier the handler passes on, which must be an asset uid, and
-// an asset_url in the asset URL space.
+// every identifier the handler passes on that is not an asset uid, or an
+// asset_url outside the asset URL space.
 type fuzzSkylark struct {
 	asset *skylark.Asset
 	bad   []string // identifiers outside the URL space
@@ -107,9 +107,9 @@ var (
 )
 
 // FuzzHandle feeds raw events to the whole handler. Every event must get
-// an HTTP response of the event's payload version, never a function error,
-// with a JSON body and no CR or LF in a header; only an asset uid and its
-// self path may reach Skylark.
+// an HTTP response of the event's payload version, never a function error.
+// The response has a JSON body and no CR or LF in a header, and only an
+// asset uid and its self path may reach Skylark.
 func FuzzHandle(f *testing.F) {
 	addSampleEvents(f)
 	var asset skylark.Asset

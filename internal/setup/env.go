@@ -59,8 +59,8 @@ func LoadCommon(getenv func(string) string) (Common, error) {
 	check(required("COGNITO_CLIENT_ID", c.ClientID, "the app client id of Skylark's Cognito user pool"))
 
 	var err error
-	// At least 1s: the token source reads a zero window as its default of
-	// five minutes, the opposite of what TOKEN_EXPIRY_WINDOW=0s asks for.
+	// At least 1s, because the token source reads a zero window as its
+	// default of five minutes, the opposite of TOKEN_EXPIRY_WINDOW=0s.
 	c.ExpiryWindow, err = Duration(getenv, "TOKEN_EXPIRY_WINDOW", DefaultExpiryWindow, time.Second, 30*time.Minute)
 	check(err)
 	c.SecretRefresh, err = Duration(getenv, "SECRET_REFRESH_INTERVAL", DefaultSecretRefresh, time.Second, 24*time.Hour)

@@ -218,8 +218,8 @@ func (s *TokenSource) validUntil(ctx context.Context, t *Token) time.Time {
 
 // windowFor returns the expiry window for t: the configured window, at most
 // half of t's lifetime. Cognito issues ID tokens of five minutes at the
-// shortest, no longer than the default window; without the cap such a token
-// would never meet the window, and every call would renew it.
+// shortest, no longer than the default window. Without the cap such a token
+// would never meet the window, so every call would renew it.
 func (s *TokenSource) windowFor(t *Token) time.Duration {
 	if half := t.lifetime / 2; half > 0 && half < s.window {
 		return half

@@ -15,9 +15,9 @@ import (
 	"unicode"
 )
 
-// fuzzRoundTripper answers every request in process with a canned status,
-// Retry-After and body, so the fuzz targets run the client's whole response
-// path without a server running concurrently with the next input.
+// fuzzRoundTripper returns a canned status, Retry-After and body for every
+// request, in process. The fuzz targets then run the client's whole
+// response path without a server running concurrently with the next input.
 type fuzzRoundTripper struct {
 	status     int
 	retryAfter string
