@@ -12,6 +12,12 @@
 // stderr. Point an SDK client at the url, for example with
 // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER. It stops on SIGINT or SIGTERM.
 //
+// It accepts USER_SRP_AUTH and REFRESH_TOKEN_AUTH but not USER_PASSWORD_AUTH,
+// so signing in takes an SRP client. To print an ID token from a shell:
+//
+//	printf '%s\n' "$PASSWORD" | go run ./cmd/skylark-local token \
+//	  -endpoint <url> -pool <pool_id> -client <client_id> -password-stdin <user>
+//
 // The secret and passwords given on the command line are visible to other
 // local users in the process list; use throwaway values.
 package main

@@ -234,10 +234,10 @@ func setUp(env *runEnv, moto, repo string, verbose bool, stderr io.Writer) (int,
 
 // divertSIGPIPE keeps a write to a closed pipe from killing the process,
 // so that `skylark-local demo | head` still stops the stack and removes
-// the temporary directory: the write returns EPIPE, which the printer
-// turns into a stop. The signal is caught and dropped rather than ignored
-// with signal.Ignore, because an ignored signal stays ignored in every
-// child through exec, while a caught one is reset to the default there.
+// the temporary directory. The write returns EPIPE instead, and the
+// printer turns that into a stop. The signal is caught and dropped rather
+// than ignored with signal.Ignore, because an ignored signal stays ignored
+// in every child through exec, while a caught one is reset to the default.
 func divertSIGPIPE() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
