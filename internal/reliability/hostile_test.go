@@ -116,6 +116,10 @@ func hostileIngestCases(w *world) []struct {
 			dead(codeInvalidMessage)},
 		{"language with CR LF", native(`"uid":"` + uid + `","language":"en\r\nX-Injected: 1","fields":{"title":"x"}`),
 			dead(codeInvalidMessage)},
+		// The event is JSON, so invalid UTF-8 reaches the function as
+		// U+FFFD: a valid character in one path segment.
+		{"invalid UTF-8 in data_source_id", native(`"data_source_id":"hostile-` + "\xff\xfe" + `","fields":{"title":"x"}`),
+			dead(codeAssetNotFound)},
 		{"lone surrogate in data_source_id", native(`"data_source_id":"hostile-\udcff","fields":{"title":"x"}`),
 			dead(codeAssetNotFound)},
 		{"forbidden field self", native(`"uid":"` + uid + `","fields":{"self":"/api/viewings/"}`),
