@@ -72,15 +72,19 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		inv.requestID = lc.AwsRequestID
 	}
-	workCtx := ctx
+	workCtx, queueCtx := ctx, ctx
 	if deadline, ok := ctx.Deadline(); ok {
 		inv.hasDeadline = true
 		inv.startBy = deadline.Add(-h.Config.DeadlineMargin)
-		// Work in flight gets half the margin to finish; the other half is
-		// left for the dead-letter and visibility calls that follow it.
-		var cancel context.CancelFunc
-		workCtx, cancel = context.WithDeadline(ctx, deadline.Add(-h.Config.DeadlineMargin/2))
-		defer cancel()
+		// Work in flight gets half the margin to finish. The other half is
+		// left for the dead-letter and visibility calls that follow it,
+		// except for a final reserve in which no queue call runs, so the
+		// handler returns its response before Lambda times it out.
+		var cancelWork, cancelQueue context.CancelFunc
+		workCtx, cancelWork = context.WithDeadline(ctx, deadline.Add(-h.Config.DeadlineMargin/2))
+		defer cancelWork()
+		queueCtx, cancelQueue = context.WithDeadline(ctx, deadline.Add(-returnReserve(h.Config.DeadlineMargin)))
+		defer cancelQueue()
 	}
 
 	msgs := make([]*message, len(ev.Records))
@@ -96,7 +100,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	for range min(max(h.Config.Workers, 1), len(lanes)) {
 		wg.Go(func() {
 			for lane := range work {
-				h.runLane(ctx, workCtx, inv, lane)
+				h.runLane(ctx, workCtx, queueCtx, inv, lane)
 			}
 		})
 	}
@@ -140,8 +144,9 @@ func (h *Handler) prepare(i int, rec *events.SQSMessage) (m *message) {
 	return m
 }
 
-// runLane processes a lane's messages one at a time, in batch order.
-func (h *Handler) runLane(ctx, workCtx context.Context, inv *invocation, lane []*message) {
+// runLane processes a lane's messages one at a time, in batch order. Skylark
+// calls run under workCtx, queue calls under queueCtx, and ctx is for logs.
+func (h *Handler) runLane(ctx, workCtx, queueCtx context.Context, inv *invocation, lane []*message) {
 	for _, m := range lane {
 		start := h.now()
 		if blocked, visibility := inv.groupFailure(m.group); blocked {
@@ -149,7 +154,7 @@ func (h *Handler) runLane(ctx, workCtx context.Context, inv *invocation, lane []
 				reason: "an earlier message of message group " + m.group + " failed: " + inv.groupReason(m.group),
 				report: true, assets: m.assetRefs()}
 			if visibility > 0 {
-				h.setVisibility(ctx, m, visibility)
+				h.setVisibility(queueCtx, m, visibility)
 			}
 		} else if (inv.hasDeadline && !h.now().Before(inv.startBy)) || workCtx.Err() != nil {
 			m.res = result{outcome: outcomeNotStart, report: true, assets: m.assetRefs(),
@@ -157,7 +162,7 @@ func (h *Handler) runLane(ctx, workCtx context.Context, inv *invocation, lane []
 					h.Config.DeadlineMargin)}
 		} else {
 			m.res = h.process(workCtx, m)
-			h.settle(ctx, m)
+			h.settle(queueCtx, m)
 		}
 		if m.res.report && m.group != "" {
 			inv.failGroup(m.group, m.res.visibility, m.res.reason)
@@ -219,7 +224,10 @@ func (h *Handler) failed(err error, assets []string) result {
 		report: true, assets: assets}
 }
 
-// settle dead-letters a permanent failure and backs off a reported one.
+// settle dead-letters a permanent failure and backs off a reported one. A
+// permanent failure whose dead-letter send did not succeed, for example
+// because the deadline cut it off, is reported for retry instead, so the
+// message is acknowledged only once its copy is on the dead-letter queue.
 func (h *Handler) settle(ctx context.Context, m *message) {
 	res := &m.res
 	if res.outcome == outcomePermanent {
