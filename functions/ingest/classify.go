@@ -35,34 +35,51 @@ const maxSNSDepth = 2
 //   - a native update message, recognised by its "version" field.
 //
 // SNS subscription confirmations are skipped, because the owner of the
-// subscription confirms it. Any other body is a permanent failure.
+// subscription confirms it. Any other body is a permanent failure. A member
+// that decides the shape but has the wrong JSON type is a permanent failure
+// whose error names the member and the type it must have.
 func (c *Config) classifyBody(body []byte, depth int) (parsed, error) {
+	// The members are decoded raw, so that a wrong type is reported by
+	// name below instead of failing the whole body.
 	var probe struct {
-		Type       *string          `json:"Type"`
-		TopicArn   *string          `json:"TopicArn"`
-		Message    *string          `json:"Message"`
-		Records    *json.RawMessage `json:"Records"`
-		Event      *string          `json:"Event"`
-		Service    *string          `json:"Service"`
-		DetailType *string          `json:"detail-type"`
-		Source     *string          `json:"source"`
-		Detail     json.RawMessage  `json:"detail"`
-		Version    json.RawMessage  `json:"version"`
+		Type       json.RawMessage `json:"Type"`
+		TopicArn   json.RawMessage `json:"TopicArn"`
+		Message    json.RawMessage `json:"Message"`
+		Records    json.RawMessage `json:"Records"`
+		Event      json.RawMessage `json:"Event"`
+		DetailType json.RawMessage `json:"detail-type"`
+		Source     json.RawMessage `json:"source"`
+		Detail     json.RawMessage `json:"detail"`
+		Version    json.RawMessage `json:"version"`
 	}
 	trimmed := strings.TrimSpace(string(body))
 	if !strings.HasPrefix(trimmed, "{") || json.Unmarshal(body, &probe) != nil {
 		return parsed{}, permanent(codeUnrecognised, fmt.Errorf(
-			"message body is not a JSON object: %s", truncate(trimmed, 120)))
+			"message body is not a JSON object: %q", truncate(trimmed, 120)))
 	}
+	event, eventErr := stringMember("S3 test event", "Event", probe.Event)
 
 	switch {
-	case probe.Type != nil && probe.TopicArn != nil:
-		return c.classifySNS(*probe.Type, deref(probe.TopicArn), probe.Message, depth)
+	case present(probe.Type) && present(probe.TopicArn):
+		typ, err := stringMember("SNS message", "Type", probe.Type)
+		if err != nil {
+			return parsed{kind: "sns"}, err
+		}
+		topic, err := stringMember("SNS message", "TopicArn", probe.TopicArn)
+		if err != nil {
+			return parsed{kind: "sns"}, err
+		}
+		return c.classifySNS(typ, topic, probe.Message, depth)
 
-	case probe.Records != nil:
+	case present(probe.Records):
+		if probe.Records[0] != '[' {
+			return parsed{kind: "s3"}, permanent(codeInvalidMessage, fmt.Errorf(
+				"S3 event notification field \"Records\" must be an array of event records, got %s",
+				describeJSON(probe.Records)))
+		}
 		return c.s3NotificationUpdates(body, "s3")
 
-	case probe.Event != nil && *probe.Event == "s3:TestEvent":
+	case eventErr == nil && event == "s3:TestEvent":
 		var ev struct {
 			Bucket string `json:"Bucket"`
 		}
@@ -70,38 +87,55 @@ func (c *Config) classifyBody(body []byte, depth int) (parsed, error) {
 		return parsed{kind: "s3-test", skip: "s3:TestEvent sent when the bucket notification was configured",
 			source: "s3://" + ev.Bucket}, nil
 
-	case probe.DetailType != nil && probe.Source != nil:
-		return c.classifyEventBridge(*probe.Source, *probe.DetailType, probe.Detail)
+	case present(probe.DetailType) && present(probe.Source):
+		detailType, err := stringMember("EventBridge event", "detail-type", probe.DetailType)
+		if err != nil {
+			return parsed{kind: "eventbridge"}, err
+		}
+		source, err := stringMember("EventBridge event", "source", probe.Source)
+		if err != nil {
+			return parsed{kind: "eventbridge"}, err
+		}
+		return c.classifyEventBridge(source, detailType, probe.Detail)
 
-	case probe.Version != nil:
+	case present(probe.Version):
 		u, err := decodeNative(body)
 		if err != nil {
 			return parsed{kind: "native"}, err
 		}
 		return parsed{kind: "native", updates: []update{u}}, nil
+
+	case present(probe.Event) && eventErr != nil:
+		return parsed{}, eventErr
 	}
 	return parsed{}, permanent(codeUnrecognised, fmt.Errorf(
 		"message body has an unknown shape: expected a native update message with \"version\", "+
 			"an S3 event notification, an SNS notification or an EventBridge event"))
 }
 
-func (c *Config) classifySNS(typ, topic string, message *string, depth int) (parsed, error) {
+func (c *Config) classifySNS(typ, topic string, rawMessage json.RawMessage, depth int) (parsed, error) {
 	switch typ {
 	case "Notification":
 	case "SubscriptionConfirmation", "UnsubscribeConfirmation":
-		return parsed{kind: "sns", skip: "SNS " + typ + " from " + topic +
-			" (confirm the subscription where it was created; this function does not visit SubscribeURL)"}, nil
+		return parsed{kind: "sns", skip: fmt.Sprintf("SNS %s from %q (confirm the subscription where it was "+
+			"created; this function does not visit SubscribeURL)", typ, topic)}, nil
 	default:
-		return parsed{kind: "sns"}, permanent(codeUnrecognised, fmt.Errorf("SNS message type %q from %s is not supported", typ, topic))
+		return parsed{kind: "sns"}, permanent(codeUnrecognised, fmt.Errorf("SNS message type %q from %q is not supported", typ, topic))
 	}
-	if message == nil {
-		return parsed{kind: "sns"}, permanent(codeInvalidMessage, fmt.Errorf("SNS notification from %s has no Message", topic))
+	if !present(rawMessage) {
+		return parsed{kind: "sns"}, permanent(codeInvalidMessage, fmt.Errorf("SNS notification from %q has no Message", topic))
+	}
+	var message string
+	if err := json.Unmarshal(rawMessage, &message); err != nil {
+		return parsed{kind: "sns"}, permanent(codeInvalidMessage, fmt.Errorf(
+			"SNS notification from %q: field \"Message\" must be a string that contains the published message, got %s",
+			topic, describeJSON(rawMessage)))
 	}
 	if depth >= maxSNSDepth {
 		return parsed{kind: "sns"}, permanent(codeUnrecognised, fmt.Errorf(
-			"SNS notification from %s is nested more than %d levels deep", topic, maxSNSDepth))
+			"SNS notification from %q is nested more than %d levels deep", topic, maxSNSDepth))
 	}
-	p, err := c.classifyBody([]byte(*message), depth+1)
+	p, err := c.classifyBody([]byte(message), depth+1)
 	p.kind = "sns/" + p.kind
 	return p, err
 }
@@ -113,7 +147,8 @@ func (c *Config) classifyEventBridge(source, detailType string, detail json.RawM
 		p.kind = "eventbridge-s3"
 		return p, err
 	case source == "aws.s3":
-		return parsed{kind: "eventbridge-s3", skip: "S3 event " + detailType + " is not Object Created or Object Deleted"}, nil
+		return parsed{kind: "eventbridge-s3", skip: fmt.Sprintf("S3 event %q is not Object Created or Object Deleted",
+			detailType)}, nil
 	case source == "aws.mediaconvert" && detailType == "MediaConvert Job State Change":
 		p, err := c.mediaConvertUpdate(detail)
 		p.kind = "mediaconvert"
@@ -122,11 +157,4 @@ func (c *Config) classifyEventBridge(source, detailType string, detail json.RawM
 	return parsed{kind: "eventbridge"}, permanent(codeUnrecognised, fmt.Errorf(
 		"EventBridge event %q from %q is not supported: route only aws.s3 Object Created/Deleted "+
 			"and aws.mediaconvert Job State Change events to this queue", detailType, source))
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

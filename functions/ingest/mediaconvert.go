@@ -120,7 +120,8 @@ type mediaConvertDetail struct {
 func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	var d mediaConvertDetail
 	if err := json.Unmarshal(detail, &d); err != nil {
-		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job state change detail: %w", err))
+		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job state change detail: %s",
+			describeDecodeError(err)))
 	}
 	source := "mediaconvert job " + d.JobID
 	switch d.Status {

@@ -51,7 +51,8 @@ type s3Notification struct {
 func (c *Config) s3NotificationUpdates(body []byte, kind string) (parsed, error) {
 	var n s3Notification
 	if err := json.Unmarshal(body, &n); err != nil {
-		return parsed{kind: kind}, permanent(codeInvalidMessage, fmt.Errorf("S3 event notification: %w", err))
+		return parsed{kind: kind}, permanent(codeInvalidMessage, fmt.Errorf("S3 event notification: %s",
+			describeDecodeError(err)))
 	}
 	if len(n.Records) == 0 {
 		return parsed{kind: kind}, permanent(codeInvalidMessage, fmt.Errorf("S3 event notification has no records"))
@@ -108,7 +109,11 @@ type eventBridgeS3Detail struct {
 // form-encoded, so a '+' in it is a plus sign.
 func (c *Config) eventBridgeS3Update(detailType string, detail json.RawMessage) (parsed, error) {
 	var d eventBridgeS3Detail
-	if err := json.Unmarshal(detail, &d); err != nil || d.Bucket.Name == "" || d.Object.Key == "" {
+	if err := json.Unmarshal(detail, &d); err != nil {
+		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("S3 %s event detail: %s",
+			detailType, describeDecodeError(err)))
+	}
+	if d.Bucket.Name == "" || d.Object.Key == "" {
 		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf(
 			"S3 %s event detail has no bucket name or object key", detailType))
 	}
