@@ -127,16 +127,16 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	switch d.Status {
 	case "COMPLETE":
 	case "ERROR":
-		return parsed{skip: fmt.Sprintf("MediaConvert job %s failed with error code %s: %s",
-			d.JobID, d.ErrorCode, d.ErrorMessage), source: source, jobError: true}, nil
+		return parsed{skip: fmt.Sprintf("MediaConvert job %q failed with error code %s: %q",
+			d.JobID, truncate(string(d.ErrorCode), 40), d.ErrorMessage), source: source, jobError: true}, nil
 	default:
-		return parsed{skip: fmt.Sprintf("MediaConvert job %s status %s is not COMPLETE", d.JobID, d.Status),
+		return parsed{skip: fmt.Sprintf("MediaConvert job %q status %q is not COMPLETE", d.JobID, d.Status),
 			source: source}, nil
 	}
 	m := c.MediaConvert
 	if m == nil {
 		return parsed{}, permanent(codeNotConfigured, fmt.Errorf(
-			"MediaConvert job %s completed but MEDIACONVERT_URL_MAP is not set: %w", d.JobID, errNotConfigured))
+			"MediaConvert job %q completed but MEDIACONVERT_URL_MAP is not set: %w", d.JobID, errNotConfigured))
 	}
 
 	var ref assetRef
@@ -146,11 +146,11 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	case d.UserMetadata[m.DataSourceKey] != "":
 		ref = assetRef{DataSourceID: d.UserMetadata[m.DataSourceKey]}
 	default:
-		return parsed{skip: fmt.Sprintf("MediaConvert job %s has no %s or %s user metadata",
+		return parsed{skip: fmt.Sprintf("MediaConvert job %q has no %s or %s user metadata",
 			d.JobID, m.AssetKey, m.DataSourceKey), source: source}, nil
 	}
 	if err := ref.validate(); err != nil {
-		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job %s user metadata: %w", d.JobID, err))
+		return parsed{}, permanent(codeInvalidMessage, fmt.Errorf("MediaConvert job %q user metadata: %w", d.JobID, err))
 	}
 
 	var urls, unmapped []string
@@ -182,12 +182,12 @@ func (c *Config) mediaConvertUpdate(detail json.RawMessage) (parsed, error) {
 	if len(urls) == 0 {
 		if len(unmapped) == 0 {
 			return parsed{}, permanent(codeInvalidMessage, fmt.Errorf(
-				"MediaConvert job %s completed without playlist file paths: add an HLS, DASH, CMAF or Smooth output group",
+				"MediaConvert job %q completed without playlist file paths: add an HLS, DASH, CMAF or Smooth output group",
 				d.JobID))
 		}
 		return parsed{}, permanent(codeUnmappedPath, fmt.Errorf(
-			"MediaConvert job %s playlists %s are under no prefix of MEDIACONVERT_URL_MAP",
-			d.JobID, strings.Join(unmapped, ", ")))
+			"MediaConvert job %q playlists %s are under no prefix of MEDIACONVERT_URL_MAP",
+			d.JobID, quoteAll(unmapped)))
 	}
 
 	entry := map[string]any{"account_url": c.OVPAccountURL, "stream_url": urls[0]}
@@ -230,5 +230,15 @@ func unmappedNote(unmapped []string) string {
 	if len(unmapped) == 0 {
 		return ""
 	}
-	return "playlists under no MEDIACONVERT_URL_MAP prefix were left out: " + strings.Join(unmapped, ", ")
+	return "playlists under no MEDIACONVERT_URL_MAP prefix were left out: " + quoteAll(unmapped)
+}
+
+// quoteAll quotes each value with %q and joins them with commas, so that
+// untrusted paths cannot inject text or control characters into a reason.
+func quoteAll(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(quoted, ", ")
 }

@@ -106,7 +106,7 @@ func TestMediaConvertOtherStatusesSkipped(t *testing.T) {
 	for _, status := range []string{"SUBMITTED", "PROGRESSING", "STATUS_UPDATE", "INPUT_INFORMATION", "CANCELED", "NEW_WARNING"} {
 		p := classifyOne(t, c, mediaConvertEvent(map[string]any{"status": status, "jobId": "j1",
 			"userMetadata": map[string]string{"skylark_asset_uid": testUID}}))
-		if len(p.updates) != 0 || !strings.Contains(p.skip, "status "+status+" is not COMPLETE") {
+		if len(p.updates) != 0 || !strings.Contains(p.skip, `status "`+status+`" is not COMPLETE`) {
 			t.Errorf("%s: updates %d, skip %q", status, len(p.updates), p.skip)
 		}
 		if p.jobError {
@@ -122,7 +122,7 @@ func TestMediaConvertErrorLogged(t *testing.T) {
 	if len(p.updates) != 0 || !p.jobError {
 		t.Fatalf("updates %d, jobError %v; want a skipped job error", len(p.updates), p.jobError)
 	}
-	if !strings.Contains(p.skip, "error code 1040: Unable to open input file") {
+	if !strings.Contains(p.skip, `error code 1040: "Unable to open input file"`) {
 		t.Errorf("skip = %q, want the error code and message", p.skip)
 	}
 }

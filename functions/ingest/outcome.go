@@ -101,7 +101,7 @@ func (h *Handler) deadLetter(ctx context.Context, m *message, res result) error 
 	defer cancel()
 
 	attrs := map[string]types.MessageAttributeValue{
-		attrReason:          stringAttr(truncate(res.reason, 4000)),
+		attrReason:          stringAttr(res.reason),
 		attrErrorCode:       stringAttr(res.code),
 		attrSourceMessageID: stringAttr(m.rec.MessageId),
 		attrReceiveCount:    {DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(m.receiveCount))},
@@ -143,7 +143,10 @@ func (h *Handler) deadLetter(ctx context.Context, m *message, res result) error 
 	return nil
 }
 
+// stringAttr returns a String message attribute, made safe to send with
+// sqsAttributeText and never empty, because SQS rejects empty values.
 func stringAttr(s string) types.MessageAttributeValue {
+	s = sqsAttributeText(s)
 	if s == "" {
 		s = "-"
 	}
@@ -158,7 +161,11 @@ func copyAttribute(a events.SQSMessageAttribute) (types.MessageAttributeValue, b
 	case a.DataType == "":
 		return types.MessageAttributeValue{}, false
 	case a.StringValue != nil:
-		return types.MessageAttributeValue{DataType: aws.String(a.DataType), StringValue: aws.String(*a.StringValue)}, true
+		v := sqsAttributeText(*a.StringValue)
+		if v == "" {
+			return types.MessageAttributeValue{}, false
+		}
+		return types.MessageAttributeValue{DataType: aws.String(a.DataType), StringValue: aws.String(v)}, true
 	case a.BinaryValue != nil:
 		return types.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}, true
 	}

@@ -71,8 +71,8 @@ func (c *Config) s3NotificationUpdates(body []byte, kind string) (parsed, error)
 			strings.HasPrefix(r.EventName, "LifecycleExpiration:"):
 			deleted = true
 		default:
-			skipped = append(skipped, fmt.Sprintf("event %s on s3://%s/%s is not a create or delete",
-				r.EventName, r.S3.Bucket.Name, r.S3.Object.Key))
+			skipped = append(skipped, fmt.Sprintf("event %q on %q is not a create or delete",
+				r.EventName, "s3://"+r.S3.Bucket.Name+"/"+r.S3.Object.Key))
 			continue
 		}
 		key, err := url.QueryUnescape(r.S3.Object.Key)
@@ -142,7 +142,7 @@ func (c *Config) s3Updates(kind string, changes []s3Change, skipped []string) (p
 		}
 		if c.S3 == nil {
 			return p, permanent(codeNotConfigured, fmt.Errorf(
-				"S3 event for %s but S3_KEY_PATTERN and S3_STREAM_URL_TEMPLATE are not set: %w",
+				"S3 event for %q but S3_KEY_PATTERN and S3_STREAM_URL_TEMPLATE are not set: %w",
 				ch.object(), errNotConfigured))
 		}
 		ref, streamURL, ok, err := c.S3.Match(ch.bucket, ch.key)
