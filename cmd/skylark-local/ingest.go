@@ -212,7 +212,7 @@ func (st *stack) ingestDirect(ctx context.Context, samples []loadedSample) (*ing
 		return nil, err
 	}
 	var resp events.SQSEventResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
+	if err := json.Unmarshal(out.Payload, &resp); err != nil {
 		return nil, fmt.Errorf("ingest response is not an SQS batch response: %w", err)
 	}
 	for _, f := range resp.BatchItemFailures {

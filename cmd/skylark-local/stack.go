@@ -233,7 +233,7 @@ func (st *stack) startFunctions(ctx context.Context, bins localstack.Binaries) e
 	var err error
 	st.ingest, err = localstack.StartFunction(ctx, localstack.FunctionOptions{
 		Name: "skylark-local-ingest", Bootstrap: bins.Functions[ingestPackage], RIE: bins.RIE,
-		Env: st.ingestEnv, Timeout: 60 * time.Second,
+		Env: st.ingestEnv, Timeout: 60 * time.Second, LogLevel: "info",
 		Output: newLineWriter("ingest", st.opts.logs, st.outcomes),
 	})
 	if err != nil {
@@ -244,7 +244,7 @@ func (st *stack) startFunctions(ctx context.Context, bins localstack.Binaries) e
 
 	st.viewing, err = localstack.StartFunction(ctx, localstack.FunctionOptions{
 		Name: "skylark-local-viewing", Bootstrap: bins.Functions[viewingPackage], RIE: bins.RIE,
-		Env: st.viewingEnv, Timeout: 10 * time.Second,
+		Env: st.viewingEnv, Timeout: 10 * time.Second, LogLevel: "info",
 		Output: newLineWriter("viewing", st.opts.logs, nil),
 	})
 	if err != nil {

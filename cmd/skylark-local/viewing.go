@@ -122,7 +122,7 @@ func (st *stack) viewingAs(ctx context.Context, u endUser, uid string) (int, []b
 		return 0, nil, err
 	}
 	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
+	if err := json.Unmarshal(out.Payload, &resp); err != nil {
 		return 0, nil, fmt.Errorf("viewing response is not an HTTP API response: %w", err)
 	}
 	return resp.StatusCode, []byte(resp.Body), nil

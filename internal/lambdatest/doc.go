@@ -25,4 +25,8 @@
 // The emulator runs only binaries for the host architecture, so tests build
 // for the host while deployments use arm64; BuildFlags keeps the other build
 // settings the same. Only Linux is supported.
+//
+// The emulator, build and process handling live in internal/localstack,
+// which cmd/skylark-local also uses; this package adds the testing.TB
+// helpers Build and Start and keeps the names the tests use.
 package lambdatest

@@ -1,8 +1,6 @@
 package localstack
 
 import (
-	"encoding/json"
-	"errors"
 	"os"
 	"syscall"
 	"testing"
@@ -10,81 +8,6 @@ import (
 
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 )
-
-func TestFunctionPassesOnlyItsEnvironment(t *testing.T) {
-	t.Setenv("LOCALSTACK_TEST_PARENT_ONLY", "leaked")
-	f := startEcho(t, FunctionOptions{Env: map[string]string{"SKYLARK_BASE_URL": "http://127.0.0.1:1"}, Timeout: 7 * time.Second})
-
-	out, err := f.Invoke(testenv.Context(t), "req-env-1", []byte(`{"action":"env"}`))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	var env map[string]string
-	if err := json.Unmarshal(out, &env); err != nil {
-		t.Fatalf("decode %s: %v", out, err)
-	}
-	want := map[string]string{
-		"SKYLARK_BASE_URL":            "http://127.0.0.1:1",
-		"AWS_LAMBDA_FUNCTION_NAME":    "echo",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT": "7",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	}
-	for k, v := range want {
-		if env[k] != v {
-			t.Errorf("%s = %q, want %q", k, env[k], v)
-		}
-	}
-	if _, ok := env["LOCALSTACK_TEST_PARENT_ONLY"]; ok {
-		t.Error("a variable of the parent's environment reached the function")
-	}
-	if _, ok := env["HOME"]; ok {
-		t.Error("HOME reached the function, so the SDK could read ~/.aws")
-	}
-}
-
-func TestFunctionReportsFailures(t *testing.T) {
-	f := startEcho(t, FunctionOptions{Timeout: time.Second})
-	tests := []struct {
-		name, event, wantType string
-	}{
-		{"handler error", `{"action":"error"}`, "errorString"},
-		{"panic", `{"action":"panic"}`, "string"},
-		{"timeout", `{"action":"sleep"}`, "Sandbox.Timedout"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.Invoke(testenv.Context(t), "", []byte(tt.event))
-			var ferr *FunctionError
-			if !errors.As(err, &ferr) {
-				t.Fatalf("Invoke error = %v, want a *FunctionError", err)
-			}
-			if ferr.Type != tt.wantType {
-				t.Errorf("Type = %q, want %q (message %q)", ferr.Type, tt.wantType, ferr.Message)
-			}
-		})
-	}
-	// The emulator restarts the function after a timeout; it must still
-	// serve invocations.
-	if _, err := f.Invoke(testenv.Context(t), "", []byte(`{"action":"env"}`)); err != nil {
-		t.Errorf("Invoke after the failures: %v", err)
-	}
-}
-
-func TestFunctionStopEndsEmulatorAndBootstrap(t *testing.T) {
-	f := startEcho(t, FunctionOptions{})
-	if _, err := f.Invoke(testenv.Context(t), "", []byte(`{"action":"env"}`)); err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	children := childProcesses(f.Pid())
-	if len(children) == 0 {
-		t.Fatal("the emulator has no child process after an invocation")
-	}
-	f.Stop()
-	assertGone(t, f.Pid())
-	for _, c := range children {
-		assertGone(t, c.pid)
-	}
-}
 
 func TestStartFunctionRejectsShortTimeout(t *testing.T) {
 	_, err := StartFunction(testenv.Context(t), FunctionOptions{
@@ -102,8 +25,8 @@ func assertGone(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		f, ok := statFields(pid)
-		if !ok || f[0] == "Z" {
+		f, err := procStat(pid)
+		if err != nil || f[0] == "Z" {
 			return
 		}
 		if time.Now().After(deadline) {

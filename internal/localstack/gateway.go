@@ -105,15 +105,15 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) (status int, sub
 	if err != nil {
 		return writeGatewayMessage(w, http.StatusInternalServerError, "Internal Server Error"), subject, err
 	}
-	out, err := route.Function.Invoke(r.Context(), requestID, payload)
+	resp, err := route.Function.Invoke(r.Context(), requestID, payload)
 	if err != nil {
 		var ferr *FunctionError
-		if errors.As(err, &ferr) && ferr.Type == "Sandbox.Timedout" {
+		if errors.As(err, &ferr) && ferr.Timeout() {
 			return writeGatewayMessage(w, http.StatusServiceUnavailable, "Service Unavailable"), subject, err
 		}
 		return writeGatewayMessage(w, http.StatusInternalServerError, "Internal Server Error"), subject, err
 	}
-	status, err = WriteHTTPAPIResponse(w, out)
+	status, err = WriteHTTPAPIResponse(w, resp.Payload)
 	return status, subject, err
 }
 
@@ -251,7 +251,7 @@ func WriteHTTPAPIResponse(w http.ResponseWriter, out []byte) (int, error) {
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode < 100 || resp.StatusCode > 599 {
 		return writeGatewayMessage(w, http.StatusInternalServerError, "Internal Server Error"),
-			fmt.Errorf("localstack: the function's response is not a valid HTTP API response: %s", truncateText(string(out), 200))
+			fmt.Errorf("localstack: the function's response is not a valid HTTP API response: %s", truncate(out, 200))
 	}
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)

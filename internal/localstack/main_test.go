@@ -11,10 +11,13 @@ import (
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 )
 
-// echoPackage is the test function that the emulator tests run.
-const echoPackage = "./internal/localstack/testdata/echo"
+// Test functions that the emulator tests run.
+const (
+	echoPackage  = "./internal/localstack/testdata/echo"
+	probePackage = "./internal/localstack/testdata/probe"
+)
 
-// testBinaries holds the echo function and the emulator, built once for
+// testBinaries holds the test functions and the emulator, built once for
 // the test binary by TestMain.
 var testBinaries Binaries
 
@@ -42,7 +45,7 @@ func runTests(m *testing.M) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	testBinaries, err = Build(ctx, BuildOptions{ModuleDir: root, OutDir: dir, Functions: []string{echoPackage}})
+	testBinaries, err = Build(ctx, BuildOptions{ModuleDir: root, OutDir: dir, Functions: []string{echoPackage, probePackage}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -16,7 +16,7 @@ import (
 // Invoker invokes a Lambda function with a raw JSON event. *Function
 // implements it.
 type Invoker interface {
-	Invoke(ctx context.Context, requestID string, event []byte) ([]byte, error)
+	Invoke(ctx context.Context, requestID string, event []byte) (*Response, error)
 }
 
 // SQSAPI is the part of the SQS client that SQSPoller uses. *sqs.Client
@@ -106,7 +106,7 @@ func (p *SQSPoller) PollOnce(ctx context.Context) (*Batch, error) {
 		batch.Err = err
 		return batch, nil
 	}
-	batch.Failed, batch.Err = batchFailures(resp, batch.Records)
+	batch.Failed, batch.Err = batchFailures(resp.Payload, batch.Records)
 	if batch.Err != nil {
 		return batch, nil
 	}
@@ -217,15 +217,4 @@ func (p *SQSPoller) deleteExcept(ctx context.Context, msgs []types.Message, fail
 			len(out.Failed), p.QueueURL, aws.ToString(f.Code), aws.ToString(f.Message))
 	}
 	return len(out.Successful), nil
-}
-
-// newRequestID returns a random UUID-shaped Lambda request id.
-func newRequestID() string {
-	h, err := randomHex(16)
-	if err != nil {
-		// A request id only correlates log lines, so a fixed one is better
-		// than no invocation.
-		return "00000000-0000-4000-8000-000000000000"
-	}
-	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }

@@ -115,8 +115,12 @@ func TestSQSPollerDeletesAllButFailures(t *testing.T) {
 // would have to be written wrongly to give.
 type invokerFunc func(ctx context.Context, requestID string, event []byte) ([]byte, error)
 
-func (f invokerFunc) Invoke(ctx context.Context, requestID string, event []byte) ([]byte, error) {
-	return f(ctx, requestID, event)
+func (f invokerFunc) Invoke(ctx context.Context, requestID string, event []byte) (*Response, error) {
+	payload, err := f(ctx, requestID, event)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{RequestID: requestID, StatusCode: 200, Payload: payload}, nil
 }
 
 func TestSQSPollerKeepsBatchOnBadResponse(t *testing.T) {

@@ -1,10 +1,12 @@
 package localstack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -68,7 +70,11 @@ func (p *Process) Exited() (bool, error) {
 // Stop sends SIGTERM to the process group, waits up to stopGrace, then sends
 // SIGKILL to the group. It returns once the process has been reaped and is
 // safe to call more than once.
-func (p *Process) Stop() {
+func (p *Process) Stop() { p.stop() }
+
+// stop is Stop, and reports whether the process outlived stopGrace and was
+// killed. Only the first call stops the process; later ones return false.
+func (p *Process) stop() (killed bool) {
 	p.stopOnce.Do(func() {
 		pgid := p.cmd.Process.Pid
 		// The emulator starts the function in a process group of its own,
@@ -79,6 +85,7 @@ func (p *Process) Stop() {
 		select {
 		case <-p.done:
 		case <-time.After(stopGrace):
+			killed = true
 		}
 		// Children that ignored SIGTERM or outlived the leader still belong
 		// to the group.
@@ -88,14 +95,17 @@ func (p *Process) Stop() {
 			c.kill()
 		}
 	})
+	return killed
 }
 
-// waitTCP waits until addr accepts a TCP connection, the process exits, or
-// timeout passes.
-func waitTCP(p *Process, addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
+// waitTCP waits until addr accepts a TCP connection, the process exits, ctx
+// ends or timeout passes.
+func waitTCP(ctx context.Context, p *Process, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var dialer net.Dialer
 	for {
-		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		conn, err := dialer.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			conn.Close()
 			return nil
@@ -106,20 +116,36 @@ func waitTCP(p *Process, addr string, timeout time.Duration) error {
 			}
 			return fmt.Errorf("localstack: %s exited before listening on %s: %w", p.name, addr, werr)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("localstack: %s did not listen on %s within %s", p.name, addr, timeout)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("localstack: %s did not listen on %s within %s: %w", p.name, addr, timeout, ctx.Err())
+		case <-time.After(25 * time.Millisecond):
 		}
-		time.Sleep(25 * time.Millisecond)
 	}
 }
 
 // freeAddr returns a 127.0.0.1 address whose port was free a moment ago,
 // for programs that cannot listen on port 0 and report the port.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := freePorts(1)
 	if err != nil {
 		return "", fmt.Errorf("localstack: find a free port: %w", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "127.0.0.1:" + strconv.Itoa(ports[0]), nil
+}
+
+// freePorts returns n distinct TCP ports on 127.0.0.1 that were free a
+// moment ago. All n listeners stay open until every port is chosen, so the
+// ports differ.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }

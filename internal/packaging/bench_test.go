@@ -66,7 +66,7 @@ func (s *benchSetup) options(c benchCase) lambdatest.Options {
 	if c.env != nil {
 		extra = c.env(s.stack)
 	}
-	return lambdatest.Options{Env: s.stack.env(extra), Timeout: 30 * time.Second, FunctionName: c.name}
+	return lambdatest.Options{Env: s.stack.env(extra), Timeout: 30 * time.Second, Name: c.name}
 }
 
 func benchEvent(b *testing.B, c benchCase) []byte {

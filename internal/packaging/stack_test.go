@@ -120,9 +120,9 @@ func (s *localStack) env(extra map[string]string) map[string]string {
 func (s *localStack) start(t testing.TB, bootstrap, name string, extra map[string]string) *lambdatest.Function {
 	t.Helper()
 	fn := lambdatest.Start(t, bootstrap, lambdatest.Options{
-		Env:          s.env(extra),
-		Timeout:      30 * time.Second,
-		FunctionName: name,
+		Env:     s.env(extra),
+		Timeout: 30 * time.Second,
+		Name:    name,
 	})
 	t.Cleanup(func() {
 		if t.Failed() {

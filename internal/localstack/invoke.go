@@ -1,4 +1,4 @@
-package lambdatest
+package localstack
 
 import (
 	"bytes"
@@ -12,13 +12,14 @@ import (
 	"time"
 )
 
-// maxPayload bounds how much of a response Invoke reads. Lambda itself
-// limits synchronous responses to 6 MB.
-const maxPayload = 16 << 20
+// maxPayload is the largest response Lambda returns for a synchronous
+// invocation (6 MB). Invoke rejects larger ones.
+const maxPayload = 6 << 20
 
-// invokeGrace is added to the function timeout to bound an invocation whose
-// context has no deadline. The emulator responds to a timed-out invocation
-// shortly after the timeout.
+// invokeGrace is added to the function timeout to bound every invocation.
+// The emulator responds to a timed-out invocation itself shortly after the
+// timeout; the grace covers a function that does not return at its
+// deadline.
 const invokeGrace = 10 * time.Second
 
 // TimeoutErrorType is the errorType of a FunctionError for an invocation
@@ -45,6 +46,8 @@ type Response struct {
 // or the invocation timed out (HTTP 200 with a plain-text message, and the
 // emulator restarts the bootstrap).
 type FunctionError struct {
+	// Function is the function name.
+	Function   string
 	RequestID  string
 	StatusCode int
 	// Type is the errorType, such as "errorString" for errors.New, or
@@ -57,8 +60,8 @@ type FunctionError struct {
 }
 
 func (e *FunctionError) Error() string {
-	return fmt.Sprintf("lambdatest: invocation %s failed (HTTP %d): %s: %s",
-		e.RequestID, e.StatusCode, e.Type, e.Message)
+	return fmt.Sprintf("localstack: function %s invocation %s failed (HTTP %d): %s: %s",
+		e.Function, e.RequestID, e.StatusCode, e.Type, e.Message)
 }
 
 // Timeout reports whether the invocation ran past the function timeout.
@@ -69,9 +72,8 @@ func (e *FunctionError) Timeout() bool {
 // Invoke sends payload (the event JSON) to the function and returns its
 // response. An empty requestID is replaced by a random one. Invocations are
 // serialised because the emulator serves one at a time. When the function
-// fails, Invoke returns the response together with a *FunctionError. When
-// ctx has no deadline, the call is bounded by the function timeout plus a
-// grace period.
+// fails, Invoke returns the response together with a *FunctionError. The
+// call is bounded by the function timeout plus a grace period.
 func (f *Function) Invoke(ctx context.Context, requestID string, payload []byte) (*Response, error) {
 	f.invokeMu.Lock()
 	defer f.invokeMu.Unlock()
@@ -79,20 +81,17 @@ func (f *Function) Invoke(ctx context.Context, requestID string, payload []byte)
 	closed := f.closed
 	f.mu.Unlock()
 	if closed {
-		return nil, fmt.Errorf("lambdatest: invoke after Close")
+		return nil, fmt.Errorf("localstack: invoke %s after Close", f.Name)
 	}
 	if requestID == "" {
 		requestID = newRequestID()
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout+invokeGrace)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout+invokeGrace)
+	defer cancel()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.invokeURL, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.URL, bytes.NewReader(payload))
 	if err != nil {
-		return nil, fmt.Errorf("lambdatest: invoke %s: %w", requestID, err)
+		return nil, fmt.Errorf("localstack: invoke %s: %w", requestID, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amzn-RequestId", requestID)
@@ -100,21 +99,19 @@ func (f *Function) Invoke(ctx context.Context, requestID string, payload []byte)
 	start := time.Now()
 	resp, err := f.client.Do(req)
 	if err != nil {
-		select {
-		case <-f.exited:
-			return nil, fmt.Errorf("lambdatest: invoke %s: emulator exited (%v): %w\n%s",
-				requestID, f.waitErr, err, f.Logs())
-		default:
+		if exited, werr := f.proc.Exited(); exited {
+			return nil, fmt.Errorf("localstack: invoke %s: emulator exited (%v): %w\n%s",
+				requestID, werr, err, f.Logs())
 		}
-		return nil, fmt.Errorf("lambdatest: invoke %s: %w", requestID, err)
+		return nil, fmt.Errorf("localstack: invoke %s: %w", requestID, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
 	if err != nil {
-		return nil, fmt.Errorf("lambdatest: invoke %s: read response: %w", requestID, err)
+		return nil, fmt.Errorf("localstack: invoke %s: read response: %w", requestID, err)
 	}
 	if len(body) > maxPayload {
-		return nil, fmt.Errorf("lambdatest: invoke %s: response larger than %d bytes", requestID, maxPayload)
+		return nil, fmt.Errorf("localstack: invoke %s: response larger than Lambda's %d-byte limit", requestID, maxPayload)
 	}
 	r := &Response{
 		RequestID:  requestID,
@@ -125,12 +122,9 @@ func (f *Function) Invoke(ctx context.Context, requestID string, payload []byte)
 	f.trackRuntimes()
 
 	if ferr := parseFunctionError(resp.StatusCode, body); ferr != nil {
+		ferr.Function = f.Name
 		ferr.RequestID = requestID
 		return r, ferr
-	}
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("lambdatest: invoke %s: emulator returned HTTP %d: %s",
-			requestID, resp.StatusCode, truncate(body, 500))
 	}
 	return r, nil
 }
@@ -146,10 +140,14 @@ func parseFunctionError(status int, body []byte) *FunctionError {
 		doc.StatusCode = status
 		return doc
 	}
-	if status == http.StatusBadGateway {
-		return &FunctionError{StatusCode: status, Type: "Runtime.Unknown", Message: truncate(trimmed, 500)}
+	if status == http.StatusOK {
+		return nil
 	}
-	return nil
+	text := truncate(trimmed, 500)
+	if text == "" {
+		text = "the emulator returned no body; see the function's log output"
+	}
+	return &FunctionError{StatusCode: status, Type: "Runtime.Unknown", Message: text}
 }
 
 // errorDocument decodes the error document that the Runtime API carries
