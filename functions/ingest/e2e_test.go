@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -94,11 +95,19 @@ func runEndToEnd(t *testing.T, fifo bool) {
 	)
 
 	sent := map[string]e2eMessage{}
+	var delivery *fifoDelivery
+	if fifo {
+		delivery = newFIFODelivery()
+	}
 	for _, m := range msgs {
-		sent[s.send(srcURL, m.body, m.group)] = m
+		id := s.send(srcURL, m.body, m.group)
+		sent[id] = m
+		if fifo {
+			delivery.sent(m.group, id)
+		}
 	}
 
-	polls := pollUntilEmpty(t, s, srcURL, srcARN)
+	polls := pollUntilEmpty(t, s, srcURL, srcARN, delivery)
 
 	// Account for every message.
 	final := map[string]logLine{}
@@ -171,24 +180,75 @@ func runEndToEnd(t *testing.T, fifo bool) {
 		}
 	}
 	if fifo {
-		for a, title := range lastTitle {
-			if got := s.asset(uids[a])["title"]; got != title {
-				t.Errorf("asset %d title = %v, want the last one sent, %q", a, got, title)
-			}
-		}
+		checkFIFOTitles(t, s, uids, sent, polls, delivery, lastTitle)
 	}
 	if transient == 0 {
 		t.Error("no transient failure was logged: the injected faults had no effect")
 	}
 	t.Logf("%d messages in %d polls: %d transient failures, %d not started behind a failure",
-		len(sent), polls, transient, blocked)
+		len(sent), len(polls), transient, blocked)
+}
+
+// checkFIFOTitles checks the FIFO guarantees of a run. Within each batch, a
+// message reported for retry must also fail the later messages of its group.
+// Each asset's title must be the one of the last message applied in delivery
+// order, and the last one sent unless the queue delivered its group out of
+// order (see fifoDelivery).
+func checkFIFOTitles(t *testing.T, s *stack, uids []string, sent map[string]e2eMessage, polls []poll,
+	delivery *fifoDelivery, lastSent map[int]string) {
+	t.Helper()
+	lastApplied := map[int]string{}
+	for i, p := range polls {
+		reported := map[string]bool{}
+		for _, f := range p.resp.BatchItemFailures {
+			reported[f.ItemIdentifier] = true
+		}
+		failedGroup := map[string]string{}
+		for _, rec := range p.ev.Records {
+			m := sent[rec.MessageId]
+			if first, ok := failedGroup[m.group]; ok && !reported[rec.MessageId] {
+				t.Errorf("poll %d: message %s of group %s was not reported although the earlier %s was",
+					i+1, rec.MessageId, m.group, first)
+			}
+			if reported[rec.MessageId] {
+				if _, ok := failedGroup[m.group]; !ok {
+					failedGroup[m.group] = rec.MessageId
+				}
+				continue
+			}
+			if m.asset >= 0 && m.title != "" {
+				lastApplied[m.asset] = m.title
+			}
+		}
+	}
+	for a, title := range lastApplied {
+		if got := s.asset(uids[a])["title"]; got != title {
+			t.Errorf("asset %d title = %v, want %q, the last one applied in delivery order", a, got, title)
+		}
+		group := strconv.Itoa(a)
+		if reordered := delivery.reordered[group]; len(reordered) > 0 {
+			t.Logf("group %s was delivered out of order by the queue: %v", group, reordered)
+			continue
+		}
+		if title != lastSent[a] {
+			t.Errorf("asset %d: the last title applied is %q, want the last one sent, %q", a, title, lastSent[a])
+		}
+	}
+}
+
+// poll is one batch given to the handler and its response.
+type poll struct {
+	ev   events.SQSEvent
+	resp events.SQSEventResponse
 }
 
 // pollUntilEmpty receives batches of up to 10 messages, calls the handler
-// and deletes what it did not report, until the queue is empty.
-func pollUntilEmpty(t *testing.T, s *stack, queueURL, arn string) int {
+// and deletes what it did not report, until the queue is empty. It returns
+// the batches with their responses, in delivery order. A non-nil delivery
+// records every batch and deletion of a FIFO queue.
+func pollUntilEmpty(t *testing.T, s *stack, queueURL, arn string, delivery *fifoDelivery) []poll {
 	t.Helper()
-	polls := 0
+	var polls []poll
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		ev := s.receive(queueURL, arn, 10)
@@ -199,17 +259,31 @@ func pollUntilEmpty(t *testing.T, s *stack, queueURL, arn string) int {
 			time.Sleep(250 * time.Millisecond)
 			continue
 		}
-		polls++
-		ctx, cancel := context.WithTimeout(lambdaContext(fmt.Sprintf("poll-%d", polls)), 30*time.Second)
+		if delivery != nil {
+			delivery.delivered(ev)
+		}
+		ctx, cancel := context.WithTimeout(lambdaContext(fmt.Sprintf("poll-%d", len(polls)+1)), 30*time.Second)
 		resp, err := s.handler.Handle(ctx, ev)
 		cancel()
 		if err != nil {
 			t.Fatalf("Handle returned an error: %v", err)
 		}
 		s.deleteSucceeded(queueURL, ev, resp)
+		if delivery != nil {
+			reported := map[string]bool{}
+			for _, f := range resp.BatchItemFailures {
+				reported[f.ItemIdentifier] = true
+			}
+			for _, rec := range ev.Records {
+				if !reported[rec.MessageId] {
+					delivery.deleted(rec.MessageId)
+				}
+			}
+		}
+		polls = append(polls, poll{ev: ev, resp: resp})
 	}
-	t.Fatalf("the source queue was not empty after %d polls", polls)
-	return polls
+	t.Fatalf("the source queue was not empty after %d polls", len(polls))
+	return nil
 }
 
 func queueEmpty(t *testing.T, s *stack, queueURL string) bool {
