@@ -104,14 +104,20 @@ func runIngestCase(t *testing.T, w *world, c *ingestCase) *ingestRun {
 		c.env(w, env)
 	}
 	msgs := c.messages(w)
+	// A cold container's fault is in place before it starts, because the
+	// function reads its secret while it initialises; a warm container's
+	// fault comes after its first invocation.
+	if c.inject != nil && !c.warm {
+		c.inject(w)
+	}
 	run := &ingestRun{msgs: msgs, container: w.start("ingest", env)}
 	run.records = w.sendAndReceive(src, msgs)
 
 	if c.warm {
 		warmUp(t, w, run.container, src)
-	}
-	if c.inject != nil {
-		c.inject(w)
+		if c.inject != nil {
+			c.inject(w)
+		}
 	}
 	steps := c.steps
 	if steps == nil {

@@ -53,15 +53,22 @@ func runViewingCase(t *testing.T, w *world, c *viewingCase) *viewingRun {
 	if c.env != nil {
 		c.env(w, env)
 	}
-	run := &viewingRun{container: w.start("viewing", env), uid: playableAsset(w)}
+	uid := playableAsset(w)
+	// A cold container's fault is in place before it starts, because the
+	// function reads its secret while it initialises; a warm container's
+	// fault comes after its first invocation.
+	if c.inject != nil && !c.warm {
+		c.inject(w)
+	}
+	run := &viewingRun{container: w.start("viewing", env), uid: uid}
 	if c.warm {
 		res := invokeViewing(t, w, run.container, viewingEvent(run.uid, "user-warm-up"), defaultDeadline)
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("warm-up request got %d: %s", res.StatusCode, res.Body)
 		}
-	}
-	if c.inject != nil {
-		c.inject(w)
+		if c.inject != nil {
+			c.inject(w)
+		}
 	}
 	for n, step := range c.steps {
 		if step.before != nil {

@@ -19,6 +19,9 @@ import (
 // deadline still applies and is usually shorter.
 const httpTimeout = 30 * time.Second
 
+// prefetchTimeout bounds the background read of the secret at start-up.
+const prefetchTimeout = 10 * time.Second
+
 // NewSkylark builds the token source and the Skylark client from the shared
 // settings. Call it once per execution environment, outside the handler, so
 // that warm invocations reuse the cached token and the HTTP connections.
@@ -51,6 +54,15 @@ func NewSkylark(ctx context.Context, c Common, awsCfg aws.Config, opts ...skylar
 	if err != nil {
 		return nil, nil, fmt.Errorf("setup: %w", err)
 	}
+
+	// Read the secret and start the first sign-in's SRP computation while
+	// the runtime starts up, off the first invocation's path. Errors are
+	// left to the first Token call, which reports them.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prefetchTimeout)
+		defer cancel()
+		tokens.Prefetch(ctx)
+	}()
 	return client, tokens, nil
 }
 

@@ -23,10 +23,11 @@ import (
 // a rejected refresh token starts with A ready. It also starts one right after
 // an object is taken for a sign-in, so that a retry after throttling, or the
 // sign-in that follows when the refresh token expires, starts with A ready.
-// Only the very first sign-in of a container, which learns the credentials
-// at that moment, computes A on its own path. That costs a few milliseconds,
-// close to half of the client's SRP work (compare BenchmarkSRPNew with
-// BenchmarkSRPClient).
+// For the very first sign-in of a container, TokenSource.Prefetch reads the
+// credentials and prepares a spare while the function initialises. Without
+// it, that sign-in computes A on its own path, which costs a few
+// milliseconds, close to half of the client's SRP work (compare
+// BenchmarkSRPNew with BenchmarkSRPClient).
 //
 // One object serves one sign-in: a spare is handed out once and replaced.
 type srpFactory struct {
