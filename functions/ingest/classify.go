@@ -53,9 +53,15 @@ func (c *Config) classifyBody(body []byte, depth int) (parsed, error) {
 		Version    json.RawMessage `json:"version"`
 	}
 	trimmed := strings.TrimSpace(string(body))
-	if !strings.HasPrefix(trimmed, "{") || json.Unmarshal(body, &probe) != nil {
+	if !strings.HasPrefix(trimmed, "{") {
 		return parsed{}, permanent(codeUnrecognised, fmt.Errorf(
 			"message body is not a JSON object: %q", truncate(trimmed, 120)))
+	}
+	if err := json.Unmarshal(body, &probe); err != nil {
+		// The decoder's message says what is wrong, such as a syntax error
+		// at an offset or nesting deeper than it accepts.
+		return parsed{}, permanent(codeUnrecognised, fmt.Errorf(
+			"message body is not valid JSON (%v): %q", err, truncate(trimmed, 120)))
 	}
 	event, eventErr := stringMember("S3 test event", "Event", probe.Event)
 

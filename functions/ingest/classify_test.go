@@ -199,6 +199,8 @@ func TestBodiesPermanentlyRejected(t *testing.T) {
 	}{
 		{"not JSON", "hello", codeUnrecognised, "not a JSON object"},
 		{"JSON array", `[1,2]`, codeUnrecognised, "not a JSON object"},
+		{"truncated object", `{"version":1,"uid":`, codeUnrecognised, "not valid JSON (unexpected end of JSON input)"},
+		{"nested too deep for the decoder", `{"a":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, codeUnrecognised, "exceeded max depth"},
 		{"unknown shape", `{"hello":"world"}`, codeUnrecognised, "unknown shape"},
 		{"empty records", `{"Records":[]}`, codeInvalidMessage, "no records"},
 		{"records from another service", `{"Records":[{"eventSource":"aws:dynamodb"}]}`, codeUnrecognised, `eventSource "aws:dynamodb"`},
