@@ -2,13 +2,9 @@ package localstack
 
 import (
 	"context"
-	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/streamkit/skylark-lambda/internal/jwks"
 )
 
 // jwksRefetchInterval limits how often an unknown key id triggers a new
@@ -51,9 +49,8 @@ type JWTAuthorizer struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
-	mu        sync.Mutex
-	keys      map[string]*rsa.PublicKey
-	fetchedAt time.Time
+	once sync.Once
+	keys *jwks.Set
 }
 
 // Authorize verifies the Authorization header value and returns the
@@ -81,10 +78,7 @@ func (a *JWTAuthorizer) Authorize(ctx context.Context, authorization string) (ma
 		jwt.WithJSONNumber(),
 	)
 	claims := jwt.MapClaims{}
-	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return a.key(ctx, kid)
-	})
+	_, err := parser.ParseWithClaims(raw, claims, a.keySet().Keyfunc(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	}
@@ -92,6 +86,23 @@ func (a *JWTAuthorizer) Authorize(ctx context.Context, authorization string) (ma
 		return nil, err
 	}
 	return GatewayClaims(claims), nil
+}
+
+// keySet returns the issuer's key set, built on first use from the fields.
+// The key set's own clock is time.Now, so a test moving Now does not
+// change when keys are refetched.
+func (a *JWTAuthorizer) keySet() *jwks.Set {
+	a.once.Do(func() {
+		url := a.JWKSURL
+		if url == "" {
+			url = strings.TrimSuffix(a.Issuer, "/") + "/.well-known/jwks.json"
+		}
+		a.keys = jwks.New(url, jwks.Options{
+			HTTPClient:      a.HTTPClient,
+			RefetchInterval: jwksRefetchInterval,
+		})
+	})
+	return a.keys
 }
 
 func (a *JWTAuthorizer) checkAudience(claims jwt.MapClaims) error {
@@ -116,88 +127,6 @@ func (a *JWTAuthorizer) checkAudience(claims jwt.MapClaims) error {
 		}
 	}
 	return fmt.Errorf("%w: the token's audience %q is not an accepted app client", ErrUnauthorized, audiences)
-}
-
-// key returns the public key with id kid, downloading the key set when
-// the id is unknown.
-func (a *JWTAuthorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	if kid == "" {
-		return nil, errors.New("the token header has no kid")
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if k, ok := a.keys[kid]; ok {
-		return k, nil
-	}
-	now := time.Now()
-	if a.keys != nil && now.Sub(a.fetchedAt) < jwksRefetchInterval {
-		return nil, fmt.Errorf("no key with kid %q in the issuer's key set", kid)
-	}
-	keys, err := a.fetchKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.keys, a.fetchedAt = keys, now
-	if k, ok := keys[kid]; ok {
-		return k, nil
-	}
-	return nil, fmt.Errorf("no key with kid %q in the issuer's key set", kid)
-}
-
-func (a *JWTAuthorizer) fetchKeys(ctx context.Context) (map[string]*rsa.PublicKey, error) {
-	url := a.JWKSURL
-	if url == "" {
-		url = strings.TrimSuffix(a.Issuer, "/") + "/.well-known/jwks.json"
-	}
-	client := a.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("JWKS request: %w", err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch the JWKS: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch the JWKS from %s: HTTP %d", url, resp.StatusCode)
-	}
-	return parseJWKS(io.LimitReader(resp.Body, 1<<20))
-}
-
-// parseJWKS decodes the RSA keys of a JSON Web Key Set. Other key types
-// are skipped.
-func parseJWKS(r io.Reader) (map[string]*rsa.PublicKey, error) {
-	var set struct {
-		Keys []struct {
-			Kty, Kid, N, E string
-		} `json:"keys"`
-	}
-	if err := json.NewDecoder(r).Decode(&set); err != nil {
-		return nil, fmt.Errorf("decode the JWKS: %w", err)
-	}
-	keys := map[string]*rsa.PublicKey{}
-	for _, k := range set.Keys {
-		if k.Kty != "RSA" || k.Kid == "" {
-			continue
-		}
-		n, errN := base64.RawURLEncoding.DecodeString(k.N)
-		e, errE := base64.RawURLEncoding.DecodeString(k.E)
-		if errN != nil || errE != nil || len(e) == 0 || len(e) > 4 {
-			return nil, fmt.Errorf("JWKS key %q has an invalid modulus or exponent", k.Kid)
-		}
-		keys[k.Kid] = &rsa.PublicKey{
-			N: new(big.Int).SetBytes(n),
-			E: int(new(big.Int).SetBytes(e).Int64()),
-		}
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("the JWKS has no RSA key")
-	}
-	return keys, nil
 }
 
 // GatewayClaims renders token claims as strings the way an HTTP API JWT
