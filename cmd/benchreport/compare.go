@@ -20,6 +20,8 @@ const (
 	diffAtMost
 	// ratioOnly: ours / baseline is reported with no goal.
 	ratioOnly
+	// valueOnly: the value of ours, in unit, is reported with no goal.
+	valueOnly
 )
 
 // comparison is one row of the report.
@@ -91,6 +93,11 @@ func evaluateOne(c comparison, results map[string]*result) row {
 	ours, ok := results[c.ours].median(unit)
 	if !ok {
 		r.value, r.verdict, r.detail = "-", "missing", fmt.Sprintf("%s reported no %s", c.ours, unit)
+		return r
+	}
+	if c.kind == valueOnly {
+		r.value = fmt.Sprintf("%.4g %s", ours, unit)
+		r.goal, r.verdict, r.detail = "-", "-", c.ours
 		return r
 	}
 	if c.kind == valueAtMost {

@@ -38,6 +38,11 @@ func comparisons() []comparison {
 			kind: atMost, goal: 2,
 		},
 		{
+			name: "ingest: batch of 100 with the default workers",
+			pkg:  modulePath + "functions/ingest", ours: "BenchmarkBatch100",
+			unit: "msgs/s", kind: valueOnly,
+		},
+		{
 			name: "viewing: warm handler vs direct HTTP calls",
 			pkg:  modulePath + "functions/viewing", ours: "BenchmarkHandlerWarm", baseline: "BenchmarkRawHTTPTwoCalls",
 			kind: atMost, goal: 1.2,

@@ -42,6 +42,7 @@ func TestEvaluateVerdicts(t *testing.T) {
 		{"faster by enough", comparison{ours: "BenchmarkBase", baseline: "BenchmarkOurs", kind: atLeast, goal: 1.05}, "yes"},
 		{"not faster by enough", comparison{ours: "BenchmarkBase", baseline: "BenchmarkOurs", kind: atLeast, goal: 2}, "no"},
 		{"value within goal", comparison{ours: "BenchmarkWarm", unit: "cognito-requests/op", kind: valueAtMost, goal: 0}, "yes"},
+		{"value reported", comparison{ours: "BenchmarkWarm", unit: "cognito-requests/op", kind: valueOnly}, "-"},
 		{"missing baseline", comparison{ours: "BenchmarkOurs", baseline: "BenchmarkNone", kind: atMost, goal: 2}, "missing"},
 	}
 	for _, tt := range tests {
