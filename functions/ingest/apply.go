@@ -71,6 +71,10 @@ func applyUpdate(ctx context.Context, assets AssetService, u update) (applied, e
 		if err != nil {
 			return res, permanent(codeInvalidMessage, err)
 		}
+		// NOTE: the whole merged list is written back and Skylark has no
+		// conditional write, so two containers that update one asset at the
+		// same moment can lose one change. Lanes serialise updates within a
+		// batch only; a FIFO queue grouped by asset serialises them all.
 		if merged, changed := skylark.MergeOVPs(asset.OVPs, upsert, u.Remove); changed {
 			patch["ovps"] = merged
 		}

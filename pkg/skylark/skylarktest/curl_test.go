@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamkit/skylark-lambda/internal/testenv"
 	"github.com/streamkit/skylark-lambda/pkg/skylark/skylarktest"
 )
 
@@ -33,7 +34,7 @@ func curl(t *testing.T, args ...string) (string, map[string]any) {
 // no code with this module.
 func TestCurl(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed; the same checks run with net/http in the other tests")
+		testenv.Require(t, "curl", "install curl, for example with apt-get install curl")
 	}
 	srv := newFake(t, skylarktest.Options{NoAuth: true})
 	uid := srv.PutAsset(map[string]any{"title": "x", "plan_urls": []string{"/api/plans/p/"},
