@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/streamkit/skylark-lambda/internal/localstack"
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 	"github.com/streamkit/skylark-lambda/pkg/auth"
 	"github.com/streamkit/skylark-lambda/pkg/auth/cognitotest"
@@ -223,28 +224,7 @@ func (s *stack) receive(queueURL, arn string, max int32) events.SQSEvent {
 	}
 	ev := events.SQSEvent{Records: []events.SQSMessage{}}
 	for _, m := range out.Messages {
-		rec := events.SQSMessage{
-			MessageId:              aws.ToString(m.MessageId),
-			ReceiptHandle:          aws.ToString(m.ReceiptHandle),
-			Body:                   aws.ToString(m.Body),
-			Md5OfBody:              aws.ToString(m.MD5OfBody),
-			Md5OfMessageAttributes: aws.ToString(m.MD5OfMessageAttributes),
-			Attributes:             map[string]string{},
-			MessageAttributes:      map[string]events.SQSMessageAttribute{},
-			EventSourceARN:         arn,
-			EventSource:            "aws:sqs",
-			AWSRegion:              testenv.Region,
-		}
-		for k, v := range m.Attributes {
-			rec.Attributes[k] = v
-		}
-		for k, v := range m.MessageAttributes {
-			rec.MessageAttributes[k] = events.SQSMessageAttribute{
-				DataType: aws.ToString(v.DataType), StringValue: v.StringValue, BinaryValue: v.BinaryValue,
-				StringListValues: []string{}, BinaryListValues: [][]byte{},
-			}
-		}
-		ev.Records = append(ev.Records, rec)
+		ev.Records = append(ev.Records, localstack.LambdaRecord(m, arn, testenv.Region))
 	}
 	return ev
 }

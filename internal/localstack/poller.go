@@ -136,6 +136,14 @@ func (p *SQSPoller) Run(ctx context.Context, onBatch func(*Batch), onError func(
 
 // record converts a received message into the record Lambda delivers.
 func (p *SQSPoller) record(m types.Message) events.SQSMessage {
+	return LambdaRecord(m, p.QueueARN, p.Region)
+}
+
+// LambdaRecord converts a message received from the queue queueARN into the
+// record that Lambda's event source mapping puts in an SQS event: the same
+// ids, body, MD5s and attributes, with message attribute list values as empty
+// lists, as Lambda sends them.
+func LambdaRecord(m types.Message, queueARN, region string) events.SQSMessage {
 	rec := events.SQSMessage{
 		MessageId:              aws.ToString(m.MessageId),
 		ReceiptHandle:          aws.ToString(m.ReceiptHandle),
@@ -145,17 +153,19 @@ func (p *SQSPoller) record(m types.Message) events.SQSMessage {
 		Attributes:             map[string]string{},
 		MessageAttributes:      map[string]events.SQSMessageAttribute{},
 		EventSource:            "aws:sqs",
-		EventSourceARN:         p.QueueARN,
-		AWSRegion:              p.Region,
+		EventSourceARN:         queueARN,
+		AWSRegion:              region,
 	}
 	for k, v := range m.Attributes {
 		rec.Attributes[k] = v
 	}
 	for k, v := range m.MessageAttributes {
 		rec.MessageAttributes[k] = events.SQSMessageAttribute{
-			DataType:    aws.ToString(v.DataType),
-			StringValue: v.StringValue,
-			BinaryValue: v.BinaryValue,
+			DataType:         aws.ToString(v.DataType),
+			StringValue:      v.StringValue,
+			BinaryValue:      v.BinaryValue,
+			StringListValues: []string{},
+			BinaryListValues: [][]byte{},
 		}
 	}
 	return rec

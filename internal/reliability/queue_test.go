@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/streamkit/skylark-lambda/internal/localstack"
 	"github.com/streamkit/skylark-lambda/internal/testenv"
 )
 
@@ -91,34 +92,9 @@ func (w *world) receive(ctx context.Context, q queue, wait time.Duration) (event
 }
 
 // lambdaRecord converts a received message into the record Lambda puts in
-// the event: the same ids, body, MD5s and attributes, with list values as
-// empty lists and the queue's ARN as eventSourceARN.
+// the event, with the queue's ARN as eventSourceARN.
 func lambdaRecord(m types.Message, arn string) events.SQSMessage {
-	rec := events.SQSMessage{
-		MessageId:              aws.ToString(m.MessageId),
-		ReceiptHandle:          aws.ToString(m.ReceiptHandle),
-		Body:                   aws.ToString(m.Body),
-		Md5OfBody:              aws.ToString(m.MD5OfBody),
-		Md5OfMessageAttributes: aws.ToString(m.MD5OfMessageAttributes),
-		Attributes:             map[string]string{},
-		MessageAttributes:      map[string]events.SQSMessageAttribute{},
-		EventSourceARN:         arn,
-		EventSource:            "aws:sqs",
-		AWSRegion:              testenv.Region,
-	}
-	for k, v := range m.Attributes {
-		rec.Attributes[k] = v
-	}
-	for k, v := range m.MessageAttributes {
-		rec.MessageAttributes[k] = events.SQSMessageAttribute{
-			DataType:         aws.ToString(v.DataType),
-			StringValue:      v.StringValue,
-			BinaryValue:      v.BinaryValue,
-			StringListValues: []string{},
-			BinaryListValues: [][]byte{},
-		}
-	}
-	return rec
+	return localstack.LambdaRecord(m, arn, testenv.Region)
 }
 
 // recordIndex returns the index a test attached to a record, or -1.
