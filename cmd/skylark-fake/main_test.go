@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,11 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/streamkit/skylark-lambda/internal/testenv"
 	"github.com/streamkit/skylark-lambda/pkg/skylark/skylarktest"
 )
 
@@ -163,32 +162,13 @@ func TestSignalStops(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
-// while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startRun runs the command in-process with args and returns its URL, its
 // standard error and a function that stops it and waits for run to return.
-func startRun(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+func startRun(t *testing.T, args ...string) (string, *testenv.Buffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testenv.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, pw, stderr) }()
 	url := readURL(t, pr)
@@ -334,7 +314,7 @@ func TestQuietLogsNoRequests(t *testing.T) {
 // TestRequestLogReset checks the line for an injected connection reset,
 // which hijacks the connection and sends no status.
 func TestRequestLogReset(t *testing.T) {
-	var stderr syncBuffer
+	var stderr testenv.Buffer
 	srv := skylarktest.NewUnstartedServer(skylarktest.Options{NoAuth: true})
 	srv.Config.Handler = logRequests(srv.Config.Handler, slog.New(slog.NewTextHandler(&stderr, nil)))
 	srv.Start()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,8 +45,8 @@ type stack struct {
 	tokens   *auth.TokenSource
 	sqs      *sqs.Client
 	handler  *Handler
-	logs     *syncBuffer
-	metrics  *syncBuffer
+	logs     *testenv.Buffer
+	metrics  *testenv.Buffer
 	dlqURL   string
 	queueSeq atomic.Int64
 }
@@ -66,7 +64,7 @@ type stackOptions struct {
 
 func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Helper()
-	s := &stack{t: t, logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	s := &stack{t: t, logs: &testenv.Buffer{}, metrics: &testenv.Buffer{}}
 
 	s.cognito = cognitotest.NewServer(t, cognitotest.Options{})
 	if err := s.cognito.AddClient(cognitotest.Client{ID: testClientID}); err != nil {
@@ -349,24 +347,6 @@ func failedIDs(resp events.SQSEventResponse) []string {
 		ids = append(ids, f.ItemIdentifier)
 	}
 	return ids
-}
-
-// syncBuffer is a bytes.Buffer safe for the handler's concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // sqsRecord builds a record as Lambda delivers it from a standard queue.

@@ -130,7 +130,7 @@ func TestHandlerRejectsUnusableSubject(t *testing.T) {
 		}
 		for name, raw := range events {
 			t.Run(tt.name+"/"+name, func(t *testing.T) {
-				before := len(env.logs.logLines(t))
+				before := len(logLines(t, env.logs))
 
 				res := env.invoke(t, raw)
 
@@ -139,7 +139,7 @@ func TestHandlerRejectsUnusableSubject(t *testing.T) {
 					t.Errorf("message %q does not name the sub claim", body.Message)
 				}
 				assertNothingSent(t, env)
-				lines := env.logs.logLines(t)[before:]
+				lines := logLines(t, env.logs)[before:]
 				if len(lines) != 1 {
 					t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
 				}

@@ -249,7 +249,7 @@ func TestEventWithoutMethodRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env.skylark.ClearRequests()
-			before := len(env.logs.logLines(t))
+			before := len(logLines(t, env.logs))
 
 			res := env.invoke(t, json.RawMessage(tt.raw))
 
@@ -260,7 +260,7 @@ func TestEventWithoutMethodRejected(t *testing.T) {
 			if n := len(env.skylark.Requests()); n != 0 {
 				t.Errorf("Skylark received %d requests, want 0", n)
 			}
-			lines := env.logs.logLines(t)[before:]
+			lines := logLines(t, env.logs)[before:]
 			if len(lines) != 1 {
 				t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
 			}
@@ -290,14 +290,14 @@ func TestPathParameterMismatchRejected(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(p.name+"/"+tt.name, func(t *testing.T) {
 				env.skylark.ClearRequests()
-				before := len(env.logs.logLines(t))
+				before := len(logLines(t, env.logs))
 
 				res := env.invoke(t, p.build(call{uid: assetUID, path: tt.path, claims: user.claims}))
 
 				assertError(t, res, http.StatusBadRequest, codeInvalidRequest)
 				assertNoLeak(t, res, assetUID)
 				assertNothingSent(t, env)
-				lines := env.logs.logLines(t)[before:]
+				lines := logLines(t, env.logs)[before:]
 				if len(lines) != 1 {
 					t.Fatalf("handler wrote %d log lines, want 1: %v", len(lines), lines)
 				}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/streamkit/skylark-lambda/internal/testenv"
 	"github.com/streamkit/skylark-lambda/pkg/auth"
 	"github.com/streamkit/skylark-lambda/pkg/auth/cognitotest"
 	"github.com/streamkit/skylark-lambda/pkg/skylark"
@@ -50,7 +50,7 @@ type testEnv struct {
 	tokens  *auth.TokenSource
 	client  *skylark.Client
 	handler *Handler
-	logs    *syncBuffer
+	logs    *testenv.Buffer
 
 	mu       sync.Mutex
 	signedIn map[string]endUser
@@ -88,7 +88,7 @@ func newTestEnv(t testing.TB, configure ...func(*envOptions)) *testEnv {
 		f(&opts)
 	}
 
-	env := &testEnv{logs: &syncBuffer{}, signedIn: map[string]endUser{}}
+	env := &testEnv{logs: &testenv.Buffer{}, signedIn: map[string]endUser{}}
 	env.service = cognitotest.NewServer(t, cognitotest.Options{PoolID: "us-east-1_Skylark1"})
 	mustNoErr(t, env.service.AddClient(cognitotest.Client{ID: serviceClientID}))
 	mustNoErr(t, env.service.AddUser(cognitotest.User{Username: "integration", Password: "Service-Passw0rd!"}))
@@ -453,26 +453,8 @@ func (b viewingBodyJSON) ovps() []string {
 	return out
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes by the logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // logLines decodes the JSON log lines written so far.
-func (b *syncBuffer) logLines(t testing.TB) []map[string]any {
+func logLines(t testing.TB, b *testenv.Buffer) []map[string]any {
 	t.Helper()
 	var lines []map[string]any
 	dec := json.NewDecoder(strings.NewReader(b.String()))

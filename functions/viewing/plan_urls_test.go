@@ -168,7 +168,7 @@ func TestHandlerPlanURLsNotAList(t *testing.T) {
 // lastRequestLog returns the last request log line about the asset uid.
 func lastRequestLog(t testing.TB, env *testEnv, uid string) map[string]any {
 	t.Helper()
-	lines := env.logs.logLines(t)
+	lines := logLines(t, env.logs)
 	for i := len(lines) - 1; i >= 0; i-- {
 		if lines[i]["asset_uid"] == uid {
 			return lines[i]

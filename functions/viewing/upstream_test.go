@@ -28,7 +28,7 @@ func readyEnv(t *testing.T, configure ...func(*envOptions)) (*testEnv, endUser) 
 // request ids, so operators can find what the caller only sees as a code.
 func assertLogged(t *testing.T, env *testEnv, code, causeFragment string) {
 	t.Helper()
-	for _, line := range env.logs.logLines(t) {
+	for _, line := range logLines(t, env.logs) {
 		if line["code"] != code {
 			continue
 		}
