@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// goalKind says how a measured value is held against its goal.
+// goalKind is the way a measured value is compared with its goal.
 type goalKind int
 
 const (

@@ -63,7 +63,7 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // statusCode returns the status sent, or 200 when the handler sent
-// nothing, which net/http then answers with an empty 200.
+// nothing, which net/http then sends as an empty 200.
 func (r *statusRecorder) statusCode() int {
 	if r.status == 0 {
 		return http.StatusOK

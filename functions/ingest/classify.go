@@ -58,7 +58,7 @@ func (c *Config) classifyBody(body []byte, depth int) (parsed, error) {
 			"message body is not a JSON object: %q", truncate(trimmed, 120)))
 	}
 	if err := json.Unmarshal(body, &probe); err != nil {
-		// The decoder's message says what is wrong, such as a syntax error
+		// The decoder's message describes the problem, such as a syntax error
 		// at an offset or nesting deeper than it accepts.
 		return parsed{}, permanent(codeUnrecognised, fmt.Errorf(
 			"message body is not valid JSON (%v): %q", err, truncate(trimmed, 120)))

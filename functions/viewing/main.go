@@ -32,7 +32,7 @@ import (
 )
 
 // playerRetryMaxDelay is the longest backoff or Retry-After the viewing
-// function waits for before answering the player.
+// function waits for before it responds to the player.
 const playerRetryMaxDelay = time.Second
 
 func main() {

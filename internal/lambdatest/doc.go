@@ -27,6 +27,6 @@
 // settings the same. Only Linux is supported.
 //
 // The emulator, build and process handling live in internal/localstack,
-// which cmd/skylark-local also uses; this package adds the testing.TB
+// which cmd/skylark-local also uses. This package adds the testing.TB
 // helpers Build and Start and keeps the names the tests use.
 package lambdatest

@@ -105,7 +105,7 @@ func runIngestCase(t *testing.T, w *world, c *ingestCase) *ingestRun {
 	}
 	msgs := c.messages(w)
 	// A cold container's fault is in place before it starts, because the
-	// function reads its secret while it initialises; a warm container's
+	// function reads its secret while it initialises. A warm container's
 	// fault comes after its first invocation.
 	if c.inject != nil && !c.warm {
 		c.inject(w)

@@ -222,8 +222,8 @@ func countOutcomes(lines []logLine) int {
 
 // accountForMessages checks that every message sent is accounted for
 // exactly once. It is either applied or skipped with its change visible in
-// Skylark, or on the dead-letter queue with a reason: the function's copy
-// carries reason and error_code, and a message the redrive policy moved has
+// Skylark, or on the dead-letter queue with a reason. The function's copy
+// carries reason and error_code. A message that the redrive policy moved has
 // the reason of its last failure in the function's log.
 func accountForMessages(t *testing.T, w *world, dlq queue, msgs []loadMsg, ids map[string]int,
 	ledger *loadLedger) {

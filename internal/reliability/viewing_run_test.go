@@ -55,7 +55,7 @@ func runViewingCase(t *testing.T, w *world, c *viewingCase) *viewingRun {
 	}
 	uid := playableAsset(w)
 	// A cold container's fault is in place before it starts, because the
-	// function reads its secret while it initialises; a warm container's
+	// function reads its secret while it initialises. A warm container's
 	// fault comes after its first invocation.
 	if c.inject != nil && !c.warm {
 		c.inject(w)

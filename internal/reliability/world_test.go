@@ -208,7 +208,7 @@ func (w *world) putSecret(value string) {
 }
 
 // tokenRecordingProxy starts a reverse proxy in front of the pool that
-// records every token in the pool's responses, so the secret scan knows
+// records every token in the pool's responses, so the secret scan has
 // the ID, access and refresh tokens the functions received.
 func (w *world) tokenRecordingProxy(target string) string {
 	u, err := url.Parse(target)

@@ -39,7 +39,7 @@ type Common struct {
 
 // LoadCommon reads and validates the shared settings through getenv, which
 // is os.Getenv in the functions and a map lookup in tests. The error names
-// every invalid or missing variable and says what is expected.
+// every invalid or missing variable and states what is expected.
 func LoadCommon(getenv func(string) string) (Common, error) {
 	var c Common
 	var problems []string

@@ -69,7 +69,7 @@ func startMoto(path string) (string, error) {
 	return endpoint, nil
 }
 
-// waitHTTP polls url until it answers with any HTTP status or the timeout
+// waitHTTP polls url until it responds with any HTTP status or the timeout
 // passes.
 func waitHTTP(url string, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -81,7 +81,7 @@ func waitHTTP(url string, timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s: %w", url, timeout, err)
+			return fmt.Errorf("%s did not respond within %s: %w", url, timeout, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

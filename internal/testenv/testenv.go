@@ -2,7 +2,7 @@
 // project's tests run against: moto_server for SQS and Secrets Manager, and
 // Node.js for the independent Cognito client.
 //
-// A test that needs a missing component is skipped with a message that says
+// A test that needs a missing component is skipped with a message that names
 // what is missing and how to install it, except under CI (CI=true), where it
 // fails: a CI run must never pass by skipping the tests that matter.
 package testenv
@@ -28,7 +28,7 @@ func InCI() bool {
 }
 
 // Require skips the test, or fails it under CI, because a component is
-// missing. The message says what is missing and how to get it.
+// missing. The message names what is missing and how to get it.
 func Require(t testing.TB, component, install string) {
 	t.Helper()
 	if InCI() {

@@ -27,7 +27,7 @@ type Client struct {
 
 	// PreventUserExistenceErrors makes sign-in for an unknown user look like
 	// a wrong password: InitiateAuth returns a simulated PASSWORD_VERIFIER
-	// challenge and the answer fails with "Incorrect username or password.".
+	// challenge and the response to it fails with "Incorrect username or password.".
 	// Off (Cognito's LEGACY setting), an unknown user gets
 	// UserNotFoundException.
 	PreventUserExistenceErrors bool

@@ -84,7 +84,7 @@ func (s *Server) ClearFaults() {
 }
 
 // Count returns the number of requests received for op, including those
-// answered by a fault. Count(OpAll) is the total.
+// served by a fault. Count(OpAll) is the total.
 func (s *Server) Count(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -81,7 +81,7 @@ func (s *Server) signIn(ctx context.Context, api *cip.Client, client Client, use
 		return nil, fmt.Errorf("cognitotest: sign in: RespondToAuthChallenge: %w", err)
 	}
 	if out.AuthenticationResult == nil {
-		return nil, fmt.Errorf("cognitotest: sign in: challenge %q needs an answer that SignIn cannot give", out.ChallengeName)
+		return nil, fmt.Errorf("cognitotest: sign in: challenge %q needs a response that SignIn cannot send", out.ChallengeName)
 	}
 	return out.AuthenticationResult, nil
 }

@@ -33,8 +33,8 @@ var monthNames = map[string]time.Month{
 }
 
 // parseTimestamp parses a TIMESTAMP strictly and returns the instant it
-// names. English weekday and month names are accepted in any case, the day
-// may have one or two digits (so a zero-padded day parses), hours are 00-23,
+// names. English weekday and month names are accepted in any case. The day
+// may have one or two digits, so a zero-padded day parses. Hours are 00-23,
 // minutes and seconds have two digits, the zone must be UTC and the year
 // has four digits. The weekday is checked for spelling only: the server signs
 // the canonical rendering of the instant, so a wrong weekday or a padded day

@@ -59,19 +59,19 @@ type User struct {
 	Attributes map[string]string
 
 	// RequiredAttributes lists attributes that a NEW_PASSWORD_REQUIRED
-	// answer must set (as "userAttributes.<name>").
+	// response must set (as "userAttributes.<name>").
 	RequiredAttributes []string
 
 	// MFA, when set to MFASoftwareToken or MFASMS, makes every sign-in
-	// answer that challenge after a valid password proof.
+	// return that challenge after a valid password proof.
 	MFA string
 
-	// MFACode is the code that answers the MFA challenge. Default
+	// MFACode is the code that completes the MFA challenge. Default
 	// DefaultMFACode.
 	MFACode string
 }
 
-// userRecord is what the server stores for a user: no password.
+// userRecord is the server's record of a user. It holds no password.
 type userRecord struct {
 	username   string
 	sub        string
